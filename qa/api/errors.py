@@ -1,0 +1,128 @@
+"""Domain errors become HTTP errors here, and only here. Every error body is JSON
+``{"detail": ...}``; under ``/v1`` it also carries OpenAI's ``{"error": {...}}`` shape so
+OpenAI clients show the message."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from qa.errors import (
+    EmptyStore,
+    InvalidInput,
+    NotFound,
+    QAError,
+    StoreUnavailable,
+    TooLarge,
+    UnsupportedType,
+)
+
+logger = logging.getLogger("qa.api")
+
+EMPTY_STORE = (
+    "No articles have been ingested yet: add some with POST /documents "
+    "(or run `qa ingest`), then ask again."
+)
+INTERNAL = "Internal server error: this is a bug, the details are in the server log."
+
+# Most specific first: UnsupportedType and TooLarge are kinds of InvalidInput.
+_STATUS: list[tuple[type[QAError], int]] = [
+    (UnsupportedType, 415),
+    (TooLarge, 413),
+    (InvalidInput, 400),
+    (NotFound, 404),
+    (EmptyStore, 409),
+    (StoreUnavailable, 503),
+]
+# Failures to reach a remote store (chroma_url) that surface as library exceptions.
+_UNAVAILABLE = (ConnectionError, TimeoutError, httpx.TransportError)
+
+
+def describe(exc: BaseException) -> tuple[int, str]:
+    """The HTTP status and the message a user may see for an exception."""
+    if isinstance(exc, QAError):
+        status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 503)
+        return status, EMPTY_STORE if isinstance(exc, EmptyStore) else str(exc)
+    if isinstance(exc, _UNAVAILABLE):
+        return 503, f"The vector store is unavailable: {exc}"
+    return 500, INTERNAL
+
+
+def error_body(request: Request, status: int, detail: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": detail}
+    if request.url.path.startswith("/v1/"):
+        message = detail if isinstance(detail, str) else _messages(detail)
+        kind = "invalid_request_error" if status < 500 else "server_error"
+        body["error"] = {"message": message, "type": kind, "code": status}
+    return body
+
+
+def _messages(errors: Any) -> str:
+    if isinstance(errors, list):
+        parts = [
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}"
+            for e in errors
+            if isinstance(e, dict)
+        ]
+        return "; ".join(parts) or "invalid request"
+    return str(errors)
+
+
+def validation_error(exc: ValidationError, *where: str | int) -> RequestValidationError:
+    """A pydantic error from hand-parsed input, as FastAPI's own 422 (``loc`` prefixed)."""
+    errors = json.loads(exc.json(include_url=False, include_input=False))
+    for error in errors:
+        error["loc"] = [*where, *error["loc"]]
+    return RequestValidationError(errors)
+
+
+def invalid_field(loc: tuple[str | int, ...], message: str, kind: str = "value_error") -> Any:
+    """A one-field 422, shaped like FastAPI's validation errors."""
+    return RequestValidationError([{"type": kind, "loc": list(loc), "msg": message}])
+
+
+async def _qa_error(request: Request, exc: Exception) -> Response:
+    status, message = describe(exc)
+    if status >= 500:
+        logger.error("%s %s: %s", request.method, request.url.path, message)
+    return JSONResponse(error_body(request, status, message), status_code=status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = getattr(exc, "headers", None)
+    if exc.status_code in (204, 304) or exc.status_code < 200:
+        return Response(status_code=exc.status_code, headers=headers)
+    detail = exc.detail
+    if exc.status_code == 413 and detail == "Content Too Large":  # the body-size limit
+        limit = request.app.state.settings.max_upload_bytes
+        detail = f"The request body is over the limit of {limit:,} bytes (QA_MAX_UPLOAD_BYTES)."
+    body = error_body(request, exc.status_code, detail)
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    detail = json.loads(json.dumps(list(exc.errors()), default=str))
+    return JSONResponse(error_body(request, 422, detail), status_code=422)
+
+
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    status, message = describe(exc)
+    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(error_body(request, status, message), status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(QAError, _qa_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unhandled)

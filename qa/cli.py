@@ -1,0 +1,123 @@
+"""The ``qa`` command: ingest, search, ask, documents, show, serve, eval."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+
+import typer
+
+from qa.errors import QAError
+from qa.models import Turn
+from qa.settings import get_settings
+
+if TYPE_CHECKING:
+    from qa.service import Service
+
+T = TypeVar("T")
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _service() -> Service:
+    from qa.service import Service
+
+    return Service(get_settings())
+
+
+def _run(func: Callable[[], T]) -> T:
+    """Expected failures become a one-line message and exit code 1, never a traceback."""
+    try:
+        return func()
+    except QAError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="files or folders")] = None,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="only into an empty store")] = False,
+) -> None:
+    """Add articles (.txt, .md, .html, .jsonl) to the store; safe to run again."""
+    settings = get_settings()
+    if if_empty:
+        from qa.store import Store
+
+        store = _run(
+            lambda: Store(settings.vectorstore_dir, settings.collection, settings.chroma_url)
+        )
+        if store.counts()[0]:
+            typer.echo(f"the store already holds {store.counts()[0]} document(s)")
+            return
+    report = _run(lambda: _service().ingest_paths(paths or [settings.default_ingest_path]))
+    typer.echo(report.summary())
+    if report.rejected and not (report.added or report.unchanged or report.replaced):
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: str,
+    k: Annotated[int, typer.Option("-k", min=1, max=50)] = 5,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The passages that best match QUERY."""
+    results = _run(lambda: _service().search(query, k))
+    if as_json:
+        typer.echo(json.dumps({"results": [r.model_dump(mode="json") for r in results]}, indent=2))
+        return
+    for r in results:
+        typer.echo(f"[{r.score:.3f}] {r.title} ({r.document_id} {r.start}-{r.end})\n  {r.text}\n")
+
+
+@app.command()
+def ask(
+    question: str,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    history: Annotated[
+        Path | None, typer.Option(help="a JSON file of [{role, content}] turns")
+    ] = None,
+) -> None:
+    """Answer QUESTION from the articles, with citations."""
+    if not question.strip():
+        _fail("the question is empty")
+    turns = []
+    if history:
+        turns = [Turn(**t) for t in json.loads(history.read_text())]
+    result = _run(lambda: _service().chain.invoke(question, turns))
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    typer.echo(result.answer)
+    for c in result.citations:
+        typer.echo(f"  [{c.n}] {c.title} ({c.document_id} {c.start}-{c.end}): {c.quote}")
+
+
+@app.command()
+def documents() -> None:
+    """List the stored articles."""
+    docs = _run(lambda: _service().documents())
+    if not docs:
+        typer.echo("no documents: run `qa ingest`")
+    for d in docs:
+        published = d.published.isoformat() if d.published else "-"
+        typer.echo(f"{d.id}  {published:10}  {d.chunks:3} chunks  {d.title} ({d.source or '-'})")
+
+
+@app.command()
+def show(document_id: str) -> None:
+    """Print one article with its metadata."""
+    d = _run(lambda: _service().document(document_id))
+    typer.echo(f"{d.title}\nid: {d.id}  source: {d.source or '-'}  published: {d.published or '-'}")
+    typer.echo(f"origin: {d.origin or '-'}\n\n{d.text}")
+
+
+def main() -> None:  # pragma: no cover - console entry point alias
+    sys.exit(app())

@@ -1,0 +1,110 @@
+"""The data that flows between stages. Citations are data, not only text."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+def content_id(*parts: str, length: int = 16) -> str:
+    """A stable id from content: the same parts always give the same id."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+class Article(BaseModel):
+    """An article as read from a file or a request, before it is stored."""
+
+    title: str
+    text: str
+    source: str | None = None
+    url: str | None = None
+    published: date | None = None
+    language: str | None = None
+    origin: str | None = None  # the file path or url it came from: a changed file replaces
+
+    @property
+    def id(self) -> str:
+        return content_id(self.title, self.text)
+
+    @property
+    def key(self) -> str:
+        """What identifies 'the same article' across edits: url, else origin, else id."""
+        return self.url or self.origin or self.id
+
+
+class Document(BaseModel):
+    """A stored article with its full text, so any passage can be shown in context."""
+
+    id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published: date | None = None
+    language: str | None = None
+    origin: str | None = None
+    key: str
+    text: str
+    chunks: int = 0
+
+
+class Chunk(BaseModel):
+    """A passage of a document; ``document.text[start:end] == text`` always holds."""
+
+    id: str
+    document_id: str
+    start: int
+    end: int
+    text: str
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with its document's metadata and a relevance score."""
+
+    chunk_id: str
+    document_id: str
+    title: str
+    source: str | None = None
+    published: date | None = None
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+class Filters(BaseModel):
+    """Optional restrictions on retrieval."""
+
+    document_id: str | None = None
+    source: str | None = None
+    published_after: date | None = None
+    published_before: date | None = None
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Citation(BaseModel):
+    n: int
+    document_id: str
+    title: str
+    source: str | None = None
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+class Answer(BaseModel):
+    """What ``qa ask --json`` prints and ``POST /chat`` returns."""
+
+    answer: str
+    answered: bool
+    standalone_question: str
+    citations: list[Citation] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)

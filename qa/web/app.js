@@ -1,0 +1,385 @@
+// Chat page for the "qa" service. Plain DOM, no frameworks.
+// SECURITY: server data is only ever inserted via textContent / createTextNode.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const els = {
+    form: $("composer"), question: $("question"), send: $("send"), newChat: $("new-chat"),
+    messages: $("messages"), scroller: $("scroller"), intro: $("intro"),
+    panel: $("panel"), backdrop: $("panel-backdrop"), panelTitle: $("panel-title"),
+    panelMeta: $("panel-meta"), panelText: $("panel-text"), panelClose: $("panel-close"),
+  };
+
+  let history = [];        // [{role, content}] of completed exchanges only
+  let controller = null;   // AbortController of the in-flight request
+  let panelRequest = 0;    // increments per panel open; stale fetches are ignored
+  let panelTrigger = null; // element to return focus to when the panel closes
+  const docCache = new Map();
+
+  // Create an element with optional class and text.
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function setBusy(busy) {
+    els.send.disabled = busy;
+    els.messages.setAttribute("aria-busy", busy ? "true" : "false");
+  }
+
+  // Keep the log pinned to the bottom unless the user scrolled up to read.
+  function nearBottom() {
+    const s = els.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+  }
+  function scrollToBottom() { els.scroller.scrollTop = els.scroller.scrollHeight; }
+
+  // Turn FastAPI-style error bodies into one readable string.
+  function detailText(detail, fallback) {
+    if (typeof detail === "string" && detail) return detail;
+    if (Array.isArray(detail)) {
+      const msgs = detail.map((d) => (d && d.msg) || (typeof d === "string" ? d : "")).filter(Boolean);
+      if (msgs.length) return msgs.join("; ");
+    }
+    return fallback;
+  }
+
+  // ---------- rendering ----------
+
+  function citeButton(c) {
+    const b = el("button", "cite", String(c.n));
+    b.type = "button";
+    b.dataset.n = String(c.n);
+    b.setAttribute("aria-label", "Source " + c.n + ": " + (c.title || "article"));
+    b.setAttribute("aria-controls", "panel");
+    b.addEventListener("click", () => openCitation(c, b));
+    return b;
+  }
+
+  // Fill `container` with answer text, turning [n] / [n, m] markers into cite buttons.
+  function renderAnswer(container, text, citations) {
+    const byN = new Map((citations || []).map((c) => [Number(c.n), c]));
+    const frag = document.createDocumentFragment();
+    const re = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
+    let last = 0, m;
+    while ((m = re.exec(text))) {
+      const nums = m[1].split(",").map((s) => Number(s.trim()));
+      if (!nums.every((n) => byN.has(n))) continue; // unknown marker: leave as text
+      frag.appendChild(document.createTextNode(text.slice(last, m.index)));
+      nums.forEach((n) => frag.appendChild(citeButton(byN.get(n))));
+      last = re.lastIndex;
+    }
+    frag.appendChild(document.createTextNode(text.slice(last)));
+    container.replaceChildren(frag);
+  }
+
+  function renderSources(citations) {
+    const list = el("ol", "sources");
+    list.setAttribute("aria-label", "Sources");
+    for (const c of citations) {
+      const li = el("li");
+      const b = el("button", "source");
+      b.type = "button";
+      b.dataset.n = String(c.n);
+      b.setAttribute("aria-controls", "panel");
+      b.appendChild(el("span", "source-n", "[" + c.n + "]"));
+      b.appendChild(document.createTextNode(" "));
+      b.appendChild(el("span", "source-title", c.title || c.document_id));
+      if (c.source) b.appendChild(el("span", "source-name", " — " + c.source));
+      if (c.quote) b.appendChild(el("span", "source-quote", ": \u201c" + c.quote + "\u201d"));
+      b.addEventListener("click", () => openCitation(c, b));
+      li.appendChild(b);
+      list.appendChild(li);
+    }
+    return list;
+  }
+
+  function addUserMessage(text) {
+    const msg = el("div", "message user");
+    msg.appendChild(el("span", "visually-hidden", "You: "));
+    msg.appendChild(el("p", "body", text));
+    els.messages.appendChild(msg);
+    els.intro.hidden = true;
+  }
+
+  // Assistant message with a small API used by the stream handler.
+  function addAssistantMessage() {
+    const msg = el("div", "message assistant");
+    msg.dataset.state = "streaming";
+    msg.appendChild(el("span", "visually-hidden", "Answer: "));
+    const body = el("p", "body");
+    body.appendChild(el("span", "typing", "Searching the articles…"));
+    msg.appendChild(body);
+    els.messages.appendChild(msg);
+
+    let text = "", citations = [];
+    return {
+      setCitations(list) { citations = Array.isArray(list) ? list : []; },
+      append(piece) {
+        const stick = nearBottom();
+        text += piece;
+        renderAnswer(body, text, citations);
+        if (stick) scrollToBottom();
+      },
+      finish(resp, question, hadHistory) {
+        const answer = typeof resp.answer === "string" ? resp.answer : text;
+        if (Array.isArray(resp.citations)) citations = resp.citations;
+        renderAnswer(body, answer, citations);
+        if (resp.answered === false) {
+          msg.dataset.state = "unanswered";
+          msg.insertBefore(el("p", "unanswered-label", "The articles don\u2019t say."), body);
+          if (!answer.trim()) body.remove();
+        } else {
+          msg.dataset.state = "answered";
+        }
+        // For follow-ups, show how the question was interpreted for search.
+        const sq = resp.standalone_question;
+        if (hadHistory && typeof sq === "string" && sq.trim() && sq.trim() !== question.trim()) {
+          msg.appendChild(el("p", "rewrite", "Searched for: " + sq));
+        }
+        if (citations.length) msg.appendChild(renderSources(citations));
+        return answer;
+      },
+      fail(message) {
+        msg.dataset.state = "error";
+        // Keep any partial answer visible, then the error below it.
+        if (!text) body.remove();
+        const err = el("p", "error-text", message);
+        err.setAttribute("role", "alert");
+        msg.appendChild(err);
+      },
+    };
+  }
+
+  // ---------- streaming ----------
+
+  // Parse a text/event-stream body, calling onEvent(name, data) per event.
+  async function readSSE(response, onEvent) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buf = "", name = "", data = [];
+    const dispatch = () => {
+      if (data.length) onEvent(name || "message", data.join("\n"));
+      name = ""; data = [];
+    };
+    const handleLine = (line) => {
+      if (line === "") return dispatch();
+      if (line[0] === ":") return; // comment, e.g. ": ping"
+      const i = line.indexOf(":");
+      const field = i < 0 ? line : line.slice(0, i);
+      let value = i < 0 ? "" : line.slice(i + 1);
+      if (value[0] === " ") value = value.slice(1);
+      if (field === "event") name = value;
+      else if (field === "data") data.push(value);
+    };
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        buf += decoder.decode(value || new Uint8Array(), { stream: !done });
+        let nl;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          handleLine(buf.slice(0, nl).replace(/\r$/, ""));
+          buf = buf.slice(nl + 1);
+        }
+        if (done) break;
+      }
+      if (buf) handleLine(buf.replace(/\r$/, ""));
+      dispatch();
+    } catch (err) {
+      reader.cancel().catch(() => {}); // stop reading after an error event or bad data
+      throw err;
+    }
+  }
+
+  async function ask(question) {
+    const hadHistory = history.length > 0;
+    const sentHistory = history.slice();
+    addUserMessage(question);
+    const reply = addAssistantMessage();
+    scrollToBottom();
+    setBusy(true);
+    const ctrl = new AbortController();
+    controller = ctrl;
+
+    let finished = false;
+    try {
+      const res = await fetch("/chat/stream", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        body: JSON.stringify({ message: question, history: sentHistory }),
+        signal: ctrl.signal,
+      });
+      if (!res.ok) {
+        let detail = null;
+        try { detail = (await res.json()).detail; } catch (_) { /* not JSON */ }
+        throw new Error(detailText(detail, "The server returned an error (HTTP " + res.status + ")."));
+      }
+      await readSSE(res, (name, raw) => {
+        if (finished) return;
+        let data;
+        try { data = JSON.parse(raw); } catch (_) { throw new Error("The server sent an unreadable response."); }
+        if (name === "citations") reply.setCitations(data);
+        else if (name === "delta") reply.append((data && data.text) || "");
+        else if (name === "error") throw new Error(detailText(data && data.detail, "Something went wrong."));
+        else if (name === "done") {
+          finished = true;
+          const answer = reply.finish(data || {}, question, hadHistory);
+          history = sentHistory.concat(
+            { role: "user", content: question },
+            { role: "assistant", content: answer });
+        }
+      });
+      if (!finished) throw new Error("The connection closed before the answer was complete.");
+    } catch (err) {
+      if (ctrl.signal.aborted) return; // "New conversation" cancelled it; DOM already cleared
+      if (!finished) {
+        const msg = err instanceof TypeError
+          ? "Could not reach the server. Check your connection and try again."
+          : (err && err.message) || "Something went wrong.";
+        reply.fail(msg);
+        // Offer the question again for a quick retry.
+        if (!els.question.value.trim()) { els.question.value = question; autoGrow(); }
+      }
+    } finally {
+      if (controller === ctrl) { controller = null; setBusy(false); }
+      if (!ctrl.signal.aborted && nearBottom()) scrollToBottom();
+    }
+  }
+
+  // ---------- citation panel ----------
+
+  function openCitation(c, trigger) {
+    const req = ++panelRequest;
+    panelTrigger = trigger || null;
+    document.querySelectorAll(".cite.active, .source.active").forEach((b) => b.classList.remove("active"));
+    if (trigger) trigger.classList.add("active");
+
+    els.panel.hidden = false;
+    els.backdrop.hidden = false;
+    els.panelTitle.textContent = c.title || "Source";
+    els.panelMeta.textContent = "Loading article…";
+    els.panelText.replaceChildren();
+    els.panelClose.focus();
+
+    const id = String(c.document_id);
+    const load = docCache.has(id) ? Promise.resolve(docCache.get(id)) :
+      fetch("/documents/" + encodeURIComponent(id)).then(async (res) => {
+        if (!res.ok) {
+          let detail = null;
+          try { detail = (await res.json()).detail; } catch (_) { /* ignore */ }
+          throw new Error(detailText(detail, "Could not load the article (HTTP " + res.status + ")."));
+        }
+        const doc = await res.json();
+        docCache.set(id, doc);
+        return doc;
+      });
+
+    load.then((doc) => {
+      if (req !== panelRequest) return;
+      renderDocument(doc, c);
+    }).catch((err) => {
+      if (req !== panelRequest) return;
+      els.panelMeta.textContent = "";
+      els.panelText.replaceChildren(el("p", "error-text",
+        err instanceof TypeError ? "Could not reach the server." : err.message));
+    });
+  }
+
+  function renderDocument(doc, c) {
+    els.panelTitle.textContent = doc.title || c.title || "Untitled article";
+    els.panelMeta.replaceChildren();
+    const meta = [doc.source, doc.published].filter(Boolean).join(" · ");
+    if (meta) els.panelMeta.appendChild(document.createTextNode(meta));
+    // Only link out to http(s) URLs (never javascript: etc.).
+    if (typeof doc.url === "string" && /^https?:\/\//i.test(doc.url)) {
+      if (meta) els.panelMeta.appendChild(document.createTextNode(" · "));
+      const a = el("a", null, "Original article");
+      a.href = doc.url; a.target = "_blank"; a.rel = "noopener noreferrer";
+      els.panelMeta.appendChild(a);
+    }
+
+    // Offsets are Python code-point indices: slice over code points, not UTF-16 units.
+    const text = String(doc.text || "");
+    const cps = Array.from(text);
+    let start = Math.max(0, Math.min(cps.length, Number(c.start) | 0));
+    let end = Math.max(start, Math.min(cps.length, Number(c.end) | 0));
+    let before = cps.slice(0, start).join(""), span = cps.slice(start, end).join(""), after = cps.slice(end).join("");
+    // Fallback if the offsets don't match the quote (e.g. the article changed).
+    if (c.quote && span !== c.quote) {
+      const i = text.indexOf(c.quote);
+      if (i >= 0) {
+        before = text.slice(0, i); span = c.quote; after = text.slice(i + c.quote.length);
+      }
+    }
+
+    const frag = document.createDocumentFragment();
+    frag.appendChild(document.createTextNode(before));
+    const mark = el("mark", null, span);
+    frag.appendChild(mark);
+    frag.appendChild(document.createTextNode(after));
+    els.panelText.replaceChildren(frag);
+    // Scroll only the text container (scrollIntoView could also shift the page on phones).
+    const box = els.panelText;
+    box.scrollTop = 0;
+    if (span) {
+      const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
+      box.scrollTop = Math.max(0, offset - box.clientHeight / 3);
+    }
+  }
+
+  function closePanel() {
+    if (els.panel.hidden) return;
+    panelRequest++;
+    els.panel.hidden = true;
+    els.backdrop.hidden = true;
+    document.querySelectorAll(".cite.active, .source.active").forEach((b) => b.classList.remove("active"));
+    if (panelTrigger && document.contains(panelTrigger)) panelTrigger.focus();
+    panelTrigger = null;
+  }
+
+  // ---------- wiring ----------
+
+  function autoGrow() {
+    const q = els.question;
+    q.style.height = "auto";
+    q.style.height = Math.min(q.scrollHeight, 160) + "px";
+    q.style.overflowY = q.scrollHeight > 160 ? "auto" : "hidden"; // scrollbar only when capped
+  }
+
+  function submit() {
+    const text = els.question.value.trim();
+    if (!text || controller) return;
+    els.question.value = "";
+    autoGrow();
+    ask(text);
+  }
+
+  els.form.addEventListener("submit", (e) => { e.preventDefault(); submit(); });
+  els.question.addEventListener("input", autoGrow);
+  els.question.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+  });
+
+  els.newChat.addEventListener("click", () => {
+    if (controller) { controller.abort(); controller = null; }
+    setBusy(false);
+    closePanel();
+    history = [];
+    els.messages.replaceChildren();
+    els.intro.hidden = false;
+    els.question.value = "";
+    autoGrow();
+    els.question.focus();
+  });
+
+  els.panelClose.addEventListener("click", closePanel);
+  els.backdrop.addEventListener("click", closePanel);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !els.panel.hidden) { e.preventDefault(); closePanel(); }
+  });
+
+  els.question.focus();
+})();

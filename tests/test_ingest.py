@@ -1,0 +1,97 @@
+"""Ingest against a real Chroma in a temporary directory with the real model."""
+
+from pathlib import Path
+
+import pytest
+
+from qa.errors import InvalidInput, TooLarge, UnsupportedType
+from qa.ingest import parse
+from qa.service import Service
+from tests.conftest import SEEDS
+
+ARTICLE = "Alpha Corp opened a plant in Lyon. The plant employs 300 people. It opened in May."
+
+
+def test_seeds_ingest_idempotently(service: Service) -> None:
+    first = service.ingest_paths([SEEDS])
+    assert len(first.added) == 2 and not first.rejected
+    docs, chunks = service.store.counts()
+    again = service.ingest_paths([SEEDS])
+    assert len(again.unchanged) == 2 and not again.added
+    assert service.store.counts() == (docs, chunks)
+
+
+def test_seed_metadata_and_full_text_are_kept(service: Service) -> None:
+    service.ingest_paths([SEEDS])
+    docs = {d.title: d for d in service.documents()}
+    doc = docs["Iran Asks Interpol for Help in Arresting Donald Trump"]
+    assert doc.language == "en"
+    original = SEEDS.parent.parent / "shared/seeds/003_3143e0bdbba5e541.txt"
+    if original.exists():  # the seeds are kept verbatim
+        assert doc.text == original.read_text()
+    for chunk, _ in service.store.all_chunks():
+        assert service.document(chunk.document_id).text[chunk.start : chunk.end] == chunk.text
+
+
+def test_changed_file_replaces_its_chunks(service: Service, tmp_path: Path) -> None:
+    path = tmp_path / "plant.md"
+    path.write_text(f"---\ntitle: Plant\nsource: Gazette\n---\n{ARTICLE}")
+    service.ingest_paths([path])
+    old = service.documents()[0]
+    path.write_text(f"---\ntitle: Plant\nsource: Gazette\n---\n{ARTICLE} It closed in June.")
+    report = service.ingest_paths([path])
+    assert report.replaced == ["Plant"]
+    (new,) = service.documents()
+    assert new.id != old.id and "June" in new.text
+    assert {c.document_id for c, _ in service.store.all_chunks()} == {new.id}
+    assert service.store.counts() == (1, new.chunks)
+
+
+def test_bad_files_are_reported_and_the_rest_goes_on(service: Service, tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("   \n")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
+    (tmp_path / "blob.txt").write_bytes(b"\x89PNG\x00\x00\x01binary")
+    (tmp_path / "sheet.xlsx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "huge.txt").write_text("word " * 1_100_000)
+    (tmp_path / "bad.jsonl").write_text('{"title": "ok", "text": "Fine text here."}\n{oops\n')
+    (tmp_path / "good.txt").write_text(ARTICLE)
+    report = service.ingest_paths([tmp_path])
+    reasons = dict(report.rejected)
+    assert "empty" in reasons[str(tmp_path / "empty.txt")]
+    assert "UTF-8" in reasons[str(tmp_path / "latin1.txt")]
+    assert "binary" in reasons[str(tmp_path / "blob.txt")]
+    assert "unsupported" in reasons[str(tmp_path / "sheet.xlsx")]
+    assert "limit" in reasons[str(tmp_path / "huge.txt")]
+    assert "line 2" in reasons[str(tmp_path / "bad.jsonl")]
+    assert len(report.added) == 1  # good.txt; the bad .jsonl file is rejected whole
+    assert service.store.counts()[0] == 1
+
+
+def test_parse_formats() -> None:
+    md = parse("a.md", b"---\ntitle: T\npublished: 2020-06-30\nsource: S\n---\nBody text.", 100)
+    assert (md[0].title, str(md[0].published), md[0].source, md[0].text) == (
+        "T",
+        "2020-06-30",
+        "S",
+        "Body text.",
+    )
+    html = (
+        b"<html><head><title>Big news</title><meta property='og:site_name' content='Planet'>"
+        b"</head><body><article><h1>Big news</h1><p>First paragraph of the article is long "
+        b"enough to keep, surely it is.</p><p>Second &lt;script&gt; paragraph.</p></article>"
+        b"</body></html>"
+    )
+    (page,) = parse("p.html", html, 10_000)
+    assert page.title == "Big news" and page.source == "Planet" and "<script>" in page.text
+    rows = parse(
+        "x.jsonl",
+        b'{"title":"A","text":"One.","url":"http://a"}\n\n{"title":"B","text":"Two."}',
+        999,
+    )
+    assert [r.title for r in rows] == ["A", "B"] and rows[0].key == "http://a"
+    with pytest.raises(UnsupportedType):
+        parse("x.pdf", b"%PDF", 100)
+    with pytest.raises(TooLarge):
+        parse("x.txt", b"a" * 101, 100)
+    with pytest.raises(InvalidInput):
+        parse("x.jsonl", b'{"title": "no text"}', 100)
