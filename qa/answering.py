@@ -42,13 +42,20 @@ _EXPECT = [  # (kind, question pattern, pattern the supporting sentence must con
         r"\bhow (many|much|old|long|far)\b|\bwhat (number|percentage|age)\b",
         rf"\d|\b({_NUMBER_WORDS})\b",
     ),
-    ("person", r"^(who|whom|whose)\b|\b(who|whom|whose)\b", r"(?<![.!?]\s)\b[A-Z][a-z]+"),
+    ("name", r"^(who|whom|whose)\b|\b(who|whom|whose)\b", ""),
     (
-        "place",
-        r"^where\b|\b(what|which) (city|country|countries|state|place|town|region)\b",
-        r"\b[A-Z][a-z]+",
+        "name",
+        r"^where\b|\b(what|which) (\w+ )?(city|country|countries|state|place|town|region|"
+        r"agency|organi[sz]ation|group|outlet|newspaper|body|unit|force|person|official)\b",
+        "",
     ),
 ]
+# capitalised words that name no one in particular
+_COMMON_CAPS = {
+    "government", "president", "administration", "the", "a", "an", "u", "s", "us", "however",
+    "according", "in", "on", "after", "before", "back", "related", "article", "one", "this",
+    "that", "there", "it", "he", "she", "they", "we", "i", "but", "and", "at", "as",
+}  # fmt: skip
 _GENERIC = {"name", "kind", "type", "exact", "exactli", "happen", "specif", "actual"}
 
 
@@ -78,8 +85,7 @@ def expected_kind(question: str) -> tuple[str, re.Pattern[str]] | None:
     lowered = question.lower().strip()
     for kind, asks, holds in _EXPECT:
         if re.search(asks, lowered):
-            flags = re.IGNORECASE if kind in ("year", "date", "number") else 0
-            return kind, re.compile(holds, flags)
+            return kind, re.compile(holds, re.IGNORECASE)
     return None
 
 
@@ -88,11 +94,21 @@ def _holds(kind: tuple[str, re.Pattern[str]] | None, sentence: str, question: st
     if kind is None:
         return True
     name, pattern = kind
-    if name in ("person", "place"):
+    if name == "name":
         asked = {w.lower() for w in re.findall(r"[A-Za-z]+", question)}
-        words = re.findall(r"\b[A-Z][a-zA-Z-]+", sentence)
-        return any(w.lower() not in asked for w in words[1:] + words[:1] if len(w) > 1)
+        words = re.findall(r"\b[A-Z][A-Za-z-]+", sentence)
+        return any(w.lower() not in asked and w.lower() not in _COMMON_CAPS for w in words)
     return pattern.search(sentence) is not None
+
+
+def _docs(chosen: list[Candidate]) -> set[str]:
+    return {c.passage.document_id for c in chosen}
+
+
+def _heading(text: str) -> bool:
+    """A headline or fragment rather than a sentence: short and without a full stop."""
+    words = len(text.split())
+    return words < 4 or (words < 10 and not re.search(r"[.!?][\"'”’)]*$", text))
 
 
 class ExtractiveAnswerer:
@@ -125,7 +141,7 @@ class ExtractiveAnswerer:
             for span in sentences(passage.text):
                 text = passage.text[span.start : span.end]
                 norm = normalized(text)
-                if len(norm.split()) < 4 or any(norm in other for other in norms):
+                if _heading(text) or any(norm in other for other in norms):
                     continue
                 keep = [i for i, other in enumerate(norms) if other not in norm]
                 found, norms = [found[i] for i in keep], [norms[i] for i in keep]
@@ -153,28 +169,25 @@ class ExtractiveAnswerer:
         for c, sim, terms in zip(found, similarity, s_terms, strict=True):
             context = p_terms[c.passage.chunk_id]
             overlap = sum(
-                idf[t] * (1.0 if t in terms else 0.5 if t in context else 0.0) for t in q_terms
+                idf[t] * (1.0 if t in terms else 0.25 if t in context else 0.0) for t in q_terms
             )
             lexical = overlap / total if q_terms else 0.0
-            value = 0.55 * float(sim) + 0.45 * lexical
-            if not _holds(kind, c.text, question):
-                value *= 0.5
-            c.score = float(np.clip(value, 0.0, 1.0))
+            value = 0.4 * float(sim) + 0.6 * lexical
+            # a sentence without the kind of thing asked for (a name, a date...) cannot answer
+            c.score = float(np.clip(value, 0.0, 1.0)) if _holds(kind, c.text, question) else 0.0
 
     # -- the answer ---------------------------------------------------------------------
     def choose(self, found: list[Candidate]) -> list[Candidate]:
-        """The best sentence, and the best of each other article that says about as much."""
+        """The two best sentences within ``margin`` of each other, and the best sentence of
+        another article within the margin, so that every article that supports it is cited."""
         ranked = sorted(found, key=lambda c: -c.score)
         if not ranked or ranked[0].score < self.min_support:
             return []
-        chosen = [ranked[0]]
         floor = max(self.min_support, ranked[0].score - self.margin)
-        for c in ranked[1:]:
-            if len(chosen) == self.max_sentences or c.score < floor:
-                break
-            if all(c.passage.document_id != o.passage.document_id for o in chosen):
-                chosen.append(c)
-        return chosen
+        close = [c for c in ranked if c.score >= floor][: self.max_sentences]
+        chosen = close[:2]
+        others = [c for c in close[2:] if c.passage.document_id not in _docs(chosen)]
+        return chosen + others[:1]
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         found = self.candidates(passages)

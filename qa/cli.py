@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
@@ -16,6 +15,7 @@ from qa.settings import get_settings
 
 if TYPE_CHECKING:
     from qa.service import Service
+    from qa.store import Store
 
 T = TypeVar("T")
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -30,6 +30,14 @@ def _service() -> Service:
     from qa.service import Service
 
     return Service(get_settings())
+
+
+def _store() -> Store:
+    """The store alone, for commands that need no model."""
+    from qa.store import Store
+
+    s = get_settings()
+    return _run(lambda: Store(s.vectorstore_dir, s.collection, s.chroma_url))
 
 
 def _run(func: Callable[[], T]) -> T:
@@ -47,15 +55,9 @@ def ingest(
 ) -> None:
     """Add articles (.txt, .md, .html, .jsonl) to the store; safe to run again."""
     settings = get_settings()
-    if if_empty:
-        from qa.store import Store
-
-        store = _run(
-            lambda: Store(settings.vectorstore_dir, settings.collection, settings.chroma_url)
-        )
-        if store.counts()[0]:
-            typer.echo(f"the store already holds {store.counts()[0]} document(s)")
-            return
+    if if_empty and (count := _store().counts()[0]):
+        typer.echo(f"the store already holds {count} document(s)")
+        return
     report = _run(lambda: _service().ingest_paths(paths or [settings.default_ingest_path]))
     typer.echo(report.summary())
     if report.rejected and not (report.added or report.unchanged or report.replaced):
@@ -103,7 +105,7 @@ def ask(
 @app.command()
 def documents() -> None:
     """List the stored articles."""
-    docs = _run(lambda: _service().documents())
+    docs = _run(lambda: _store().documents())
     if not docs:
         typer.echo("no documents: run `qa ingest`")
     for d in docs:
@@ -114,10 +116,39 @@ def documents() -> None:
 @app.command()
 def show(document_id: str) -> None:
     """Print one article with its metadata."""
-    d = _run(lambda: _service().document(document_id))
+    d = _run(lambda: _store().document(document_id))
     typer.echo(f"{d.title}\nid: {d.id}  source: {d.source or '-'}  published: {d.published or '-'}")
     typer.echo(f"origin: {d.origin or '-'}\n\n{d.text}")
 
 
-def main() -> None:  # pragma: no cover - console entry point alias
-    sys.exit(app())
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="address to bind (default: QA_HOST, 127.0.0.1)")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="port (default: QA_PORT, 8000)")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="processes, each loads the model")] = 1,
+) -> None:
+    """Run the HTTP API and the chat page (uvicorn)."""
+    import uvicorn
+
+    settings = get_settings()
+    host = host or settings.host
+    port = settings.port if port is None else port
+    if workers > 1 and not settings.chroma_url:
+        typer.secho(
+            "warning: several workers share the embedded store; set QA_CHROMA_URL to a "
+            "`chroma run` server for concurrent writes",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    typer.echo(f"Open http://{shown}:{port}/ in a browser (API docs at /docs)")
+    uvicorn.run("qa.api:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+if __name__ == "__main__":  # python -m qa.cli
+    app()

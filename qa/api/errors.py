@@ -101,11 +101,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     headers = getattr(exc, "headers", None)
     if exc.status_code in (204, 304) or exc.status_code < 200:
         return Response(status_code=exc.status_code, headers=headers)
-    detail = exc.detail
-    if exc.status_code == 413 and detail == "Content Too Large":  # the body-size limit
-        limit = request.app.state.settings.max_upload_bytes
-        detail = f"The request body is over the limit of {limit:,} bytes (QA_MAX_UPLOAD_BYTES)."
-    body = error_body(request, exc.status_code, detail)
+    body = error_body(request, exc.status_code, exc.detail)
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 

@@ -1,0 +1,64 @@
+"""The HTTP service: a FastAPI app over one ``Service`` built at startup.
+
+``uvicorn --factory qa.api:create_app`` or ``qa serve`` runs it; tests build it with
+``create_app(settings, service=...)`` to reuse a loaded model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from qa.api import chat, documents, health, openai, search, web
+from qa.api.deps import Runtime
+from qa.api.errors import install_error_handlers
+from qa.api.limits import BodyLimit
+from qa.embeddings import Embedder
+from qa.service import Service
+from qa.settings import Settings, get_settings
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """Questions answered from news articles, with citations.
+
+`POST /chat` answers (`/chat/stream` as Server-Sent Events), `GET /search` finds passages,
+`/documents` lists, shows, adds and deletes articles, and `/v1/chat/completions` speaks
+the OpenAI chat API. The chat page is at `/`."""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Build the service once (loads the model: blocking, so off the event loop)."""
+    runtime: Runtime = app.state.runtime
+    await run_in_threadpool(runtime.start)
+    yield
+
+
+def create_app(
+    settings: Settings | None = None,
+    service: Service | None = None,
+    embedder: Embedder | None = None,
+) -> FastAPI:
+    """The app. Without ``service`` it builds one from ``settings`` (default: from the
+    environment, ``QA_*``) at startup, reusing ``embedder`` if given; with ``service``,
+    it serves that one."""
+    if settings is None:
+        settings = service.settings if service is not None else get_settings()
+    app = FastAPI(
+        title="qa",
+        summary="Cited answers from news articles.",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes)
+    app.state.settings = settings
+    app.state.runtime = Runtime(settings, service, embedder)
+    install_error_handlers(app)
+    for module in (health, chat, search, documents, openai):
+        app.include_router(module.router)
+    web.mount(app)
+    return app

@@ -1,0 +1,165 @@
+"""An OpenAI-compatible face: ``POST /v1/chat/completions`` and ``GET /v1/models``.
+
+The last user message is the question, the user and assistant messages before it are
+the history, system (and other) messages are ignored. The answer's text carries the
+``[n]`` markers; the citations, the standalone question and ``answered`` are extra
+top-level fields of the response (and of the last stream chunk).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+
+from qa.api.deps import ServiceDep
+from qa.api.schemas import ChatFilters, PositiveInt, Question, prepare
+from qa.api.streaming import error_message, sse, started
+from qa.errors import InvalidInput
+from qa.models import Answer, Turn
+from qa.service import Service
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+MODEL_ID = "qa-extractive"
+CREATED = 1_700_000_000  # a fixed "created" time for the one model
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+
+class CompletionRequest(BaseModel):
+    """OpenAI's chat completion request; unknown parameters (temperature...) are ignored.
+    ``k`` and ``filters`` (as in ``POST /chat``) may be sent as extra fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    k: PositiveInt | None = None
+    filters: ChatFilters | None = None
+
+
+@router.get("/models")
+def models() -> dict[str, Any]:
+    """The one model this service offers."""
+    return {"object": "list", "data": [_model()]}
+
+
+@router.get("/models/{model_id}")
+def model(model_id: str) -> dict[str, Any]:
+    if model_id != MODEL_ID:
+        raise HTTPException(404, f"No model {model_id!r}; the one model is {MODEL_ID!r}.")
+    return _model()
+
+
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "with stream: true"}},
+)
+async def chat_completions(
+    request: CompletionRequest, service: ServiceDep
+) -> dict[str, Any] | EventSourceResponse:
+    """Answer the last user message; ``stream: true`` gives ``chat.completion.chunk``
+    events ending in ``data: [DONE]``."""
+    q = _question(request, service)
+    ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    if request.stream:
+        events = await started(service.chain.stream(q.message, q.history, q.k, q.filters))
+        return sse(_chunks(events, ident, created))
+    answer = await run_in_threadpool(service.chain.invoke, q.message, q.history, q.k, q.filters)
+    return {
+        "id": ident,
+        "object": "chat.completion",
+        "created": created,
+        "model": MODEL_ID,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer.answer},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        **_extras(answer),
+    }
+
+
+def _model() -> dict[str, Any]:
+    return {"id": MODEL_ID, "object": "model", "created": CREATED, "owned_by": "qa"}
+
+
+def _text(content: str | list[dict[str, Any]] | None) -> str:
+    """The text of a message: a string, or the text parts of a list of parts."""
+    if content is None or isinstance(content, str):
+        return content or ""
+    if any(part.get("type") != "text" for part in content):
+        raise InvalidInput("Only text message content is supported.")
+    return "\n".join(str(part.get("text") or "") for part in content)
+
+
+def _question(request: CompletionRequest, service: Service) -> Question:
+    convo = [(m.role, m) for m in request.messages if m.role in ("user", "assistant")]
+    last = next((i for i in reversed(range(len(convo))) if convo[i][0] == "user"), None)
+    if last is None:
+        raise InvalidInput("No user message: the last user message is the question.")
+    history = [
+        Turn.model_validate({"role": r, "content": _text(m.content)}) for r, m in convo[:last]
+    ]
+    message = _text(convo[last][1].content)
+    return prepare(message, history, request.k, request.filters, service.settings)
+
+
+def _extras(answer: Answer) -> dict[str, Any]:
+    return {
+        "citations": [c.model_dump(mode="json") for c in answer.citations],
+        "standalone_question": answer.standalone_question,
+        "answered": answer.answered,
+    }
+
+
+def _chunk(ident: str, created: int, delta: dict[str, Any], finish: str | None = None) -> dict:
+    return {
+        "id": ident,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": MODEL_ID,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+    }
+
+
+async def _chunks(
+    events: AsyncIterator[tuple[str, Any]], ident: str, created: int
+) -> AsyncIterator[dict[str, Any]]:
+    def data(body: dict[str, Any]) -> dict[str, Any]:
+        return {"data": json.dumps(body)}
+
+    yield data(_chunk(ident, created, {"role": "assistant", "content": ""}))
+    try:
+        async for name, value in events:
+            if name == "delta":
+                yield data(_chunk(ident, created, {"content": str(value)}))
+            elif name == "done":
+                yield data({**_chunk(ident, created, {}, "stop"), **_extras(value)})
+                yield {"data": "[DONE]"}
+                return
+        yield data(_error("The answer ended before it was complete."))
+    except Exception as exc:
+        yield data(_error(error_message(exc)))
+
+
+def _error(message: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": "server_error"}, "detail": message}

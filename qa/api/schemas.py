@@ -1,0 +1,174 @@
+"""Request and response bodies of the HTTP API, and the checks that need the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from qa.api.errors import invalid_field, validation_error
+from qa.errors import InvalidInput, TooLarge
+from qa.ingest import Report
+from qa.models import Document, Filters, Passage, Turn
+from qa.settings import Settings
+
+StrictStr = Annotated[str, Field(strict=True)]
+PositiveInt = Annotated[int, Field(strict=True, ge=1)]
+
+
+class ChatFilters(Filters):
+    """Optional restrictions on retrieval; an unknown key is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChatRequest(BaseModel):
+    """A question, the conversation so far, and optional retrieval settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: StrictStr = Field(description="the question; not empty, at most QA_MAX_MESSAGE_CHARS")
+    history: list[Turn] = Field(
+        default_factory=list,
+        description="earlier turns, oldest first; only the last QA_MAX_HISTORY_TURNS are used",
+    )
+    k: PositiveInt | None = Field(default=None, description="passages to retrieve (1..max_k)")
+    filters: ChatFilters | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A checked chat request, ready for the chain."""
+
+    message: str
+    history: list[Turn]
+    k: int | None
+    filters: Filters | None
+
+
+def check_k(k: int | None, settings: Settings, loc: tuple[str, ...]) -> None:
+    if k is not None and k > settings.max_k:
+        message = f"Input should be less than or equal to {settings.max_k} (QA_MAX_K)"
+        raise invalid_field(loc, message, "less_than_equal")
+
+
+def check_text(text: str, settings: Settings, what: str = "message") -> str:
+    """The stripped text, or 400 if it is empty and 413 if it is over the limit."""
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidInput(f"The {what} is empty: type a question.")
+    if len(text) > settings.max_message_chars:
+        raise TooLarge(
+            f"The {what} is {len(text):,} characters, over the limit of "
+            f"{settings.max_message_chars:,} (QA_MAX_MESSAGE_CHARS)."
+        )
+    return stripped
+
+
+def prepare(
+    message: str,
+    history: list[Turn],
+    k: int | None,
+    filters: Filters | None,
+    settings: Settings,
+) -> Question:
+    """Check a question. History over QA_MAX_HISTORY_TURNS keeps only the last turns, and
+    each turn is clipped to QA_MAX_MESSAGE_CHARS (the condenser needs no more)."""
+    text = check_text(message, settings)
+    check_k(k, settings, ("body", "k"))
+    keep = max(settings.max_history_turns, 0)
+    recent = history[-keep:] if keep else []
+    limit = settings.max_message_chars
+    turns = [Turn(role=t.role, content=t.content[:limit]) for t in recent]
+    return Question(text, turns, k, filters)
+
+
+def query_filters(
+    document_id: str | None,
+    source: str | None,
+    published_after: str | None,
+    published_before: str | None,
+) -> Filters | None:
+    """Filters from query parameters; an empty parameter means no restriction."""
+    given = {
+        "document_id": document_id,
+        "source": source,
+        "published_after": published_after,
+        "published_before": published_before,
+    }
+    fields = {name: value for name, value in given.items() if value not in (None, "")}
+    if not fields:
+        return None
+    try:
+        return Filters.model_validate(fields)
+    except ValidationError as exc:
+        raise validation_error(exc, "query") from exc
+
+
+class NewDocument(BaseModel):
+    """An article sent as JSON to ``POST /documents``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[
+        str, Field(strict=True), StringConstraints(strip_whitespace=True, min_length=1)
+    ]
+    text: StrictStr
+    source: StrictStr | None = None
+    url: StrictStr | None = None
+    published: date | None = None
+    language: StrictStr | None = None
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    source: str | None = None
+    published: date | None = None
+    url: str | None = None
+    language: str | None = None
+    chunks: int
+
+    @classmethod
+    def of(cls, document: Document) -> Self:
+        return cls.model_validate(document.model_dump(include=set(cls.model_fields)))
+
+
+class DocumentDetail(DocumentSummary):
+    text: str
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class IngestResult(BaseModel):
+    """Titles added, unchanged and replaced, and the ids of every article sent."""
+
+    added: list[str]
+    unchanged: list[str]
+    replaced: list[str]
+    document_ids: list[str]
+
+    @classmethod
+    def of(cls, report: Report) -> Self:
+        return cls(
+            added=report.added,
+            unchanged=report.unchanged,
+            replaced=report.replaced,
+            document_ids=report.document_ids,
+        )
+
+
+class SearchResults(BaseModel):
+    results: list[Passage]
+
+
+class Health(BaseModel):
+    status: str = "ok"
+    documents: int
+    chunks: int
+    model: str
+    answerer: str

@@ -1,0 +1,150 @@
+"""Helpers for the HTTP tests: copies of the seeded store, Server-Sent Events parsing, and
+a real server (uvicorn in a subprocess) on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PROPAGANDA = "Who called the arrest warrant a propaganda stunt?"
+
+
+def copy_store(source: Path, target: Path) -> Path:
+    """A private copy of a store directory, for a test (or a server) that writes."""
+    shutil.copytree(source, target)
+    return target
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sse_events(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """(event, data) pairs of a text/event-stream body; comments (pings) are skipped."""
+    events: list[tuple[str, str]] = []
+    name, data = "", []
+    for raw in lines:
+        line = raw.rstrip("\r")
+        if not line:
+            if data:
+                events.append((name or "message", "\n".join(data)))
+            name, data = "", []
+        elif line.startswith(":"):
+            continue
+        else:
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+    if data:
+        events.append((name or "message", "\n".join(data)))
+    return events
+
+
+def sse_json(body: str) -> list[tuple[str, Any]]:
+    return [(name, json.loads(data)) for name, data in sse_events(body.split("\n"))]
+
+
+def check_citations(answer: dict[str, Any], documents: dict[str, str]) -> None:
+    """Every citation's quote is its document's text between ``start`` and ``end``, and
+    the answer carries each citation's marker."""
+    for citation in answer["citations"]:
+        text = documents[citation["document_id"]]
+        assert text[citation["start"] : citation["end"]] == citation["quote"]
+        assert f"[{citation['n']}]" in answer["answer"]
+
+
+class Server:
+    """A real ``qa`` server in a subprocess; ``url`` is its base address."""
+
+    def __init__(self, command: Sequence[str], store: Path, log: Path, port: int):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        env = {**os.environ, "QA_VECTORSTORE_DIR": str(store), "HF_HUB_OFFLINE": "1"}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env.pop("QA_CHROMA_URL", None)
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                list(command), cwd=log.parent, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Until ``/health`` says ok; fails with the server's log if it never does."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(
+                    f"the server exited ({self.process.returncode}):\n{self.output}"
+                )
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.25)
+        raise AssertionError(f"the server was not ready in {timeout:.0f}s:\n{self.output}")
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def serve_command(port: int) -> list[str]:
+    """``qa serve`` on loopback, through the CLI's typer app."""
+    cli = "from qa.cli import app; app()"
+    return [sys.executable, "-c", cli, "serve", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def uvicorn_command(port: int) -> list[str]:
+    """uvicorn with the app factory, as a deployment would run it."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "qa.api:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+
+
+@contextmanager
+def running_server(
+    command: Callable[[int], list[str]], store: Path, workdir: Path
+) -> Iterator[Server]:
+    """A started server over ``store``, stopped (terminate, then wait) on exit."""
+    port = free_port()
+    server = Server(command(port), store, workdir / "server.log", port)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()

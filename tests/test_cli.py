@@ -1,0 +1,65 @@
+"""The ``qa`` command as a user runs it, in a subprocess, against a temporary store."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+QA = [sys.executable, "-m", "qa.cli"]
+
+
+def run(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QA_VECTORSTORE_DIR": str(store)}
+    return subprocess.run(
+        [*QA, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "store"
+    first = run(path, "ingest")
+    assert first.returncode == 0, first.stderr
+    assert "added 2, unchanged 0, replaced 0, rejected 0" in first.stdout
+    return path
+
+
+def test_empty_store_says_to_ingest_without_a_traceback(tmp_path: Path) -> None:
+    result = run(tmp_path / "empty", "ask", "Who is Brian Hook?")
+    assert result.returncode == 1
+    assert "qa ingest" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ask_json_is_the_chat_object(store: Path) -> None:
+    result = run(store, "ask", "Who called the arrest warrant a propaganda stunt?", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == {
+        "answer", "answered", "standalone_question", "citations", "timings_ms"
+    }  # fmt: skip
+    assert answer["answered"] and "Brian Hook" in answer["answer"]
+    citation = answer["citations"][0]
+    assert set(citation) == {
+        "n", "document_id", "title", "source", "quote", "start", "end", "score"
+    }  # fmt: skip
+    shown = run(store, "show", citation["document_id"])
+    assert citation["quote"] in shown.stdout
+
+
+def test_reingest_documents_search_and_errors(store: Path, tmp_path: Path) -> None:
+    again = run(store, "ingest", "--if-empty")
+    assert "already holds 2" in again.stdout
+    listing = run(store, "documents")
+    assert "Iran Asks Interpol for Help in Arresting Donald Trump" in listing.stdout
+    found = json.loads(run(store, "search", "propaganda stunt", "-k", "2", "--json").stdout)
+    assert len(found["results"]) == 2 and "propaganda stunt" in found["results"][0]["text"]
+    missing = run(store, "show", "nope")
+    assert missing.returncode == 1 and "no document" in missing.stderr
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4")
+    bad = run(store, "ingest", str(tmp_path / "x.pdf"))
+    assert bad.returncode == 1 and "unsupported file type" in bad.stdout
