@@ -23,13 +23,13 @@ test: install lint
 	$(PY) -m pytest -q
 
 lint: install
-	.venv/bin/ruff check qa tests
-	.venv/bin/ruff format --check qa tests
+	.venv/bin/ruff check qa tests eval
+	.venv/bin/ruff format --check qa tests eval
 	.venv/bin/mypy qa
 
 format: install
-	.venv/bin/ruff check --fix qa tests
-	.venv/bin/ruff format qa tests
+	.venv/bin/ruff check --fix qa tests eval
+	.venv/bin/ruff format qa tests eval
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

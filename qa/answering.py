@@ -1,62 +1,33 @@
 """Answerers: turn a question and retrieved passages into a short, cited answer.
 
 ``ExtractiveAnswerer`` runs offline with no language model. It scores every sentence of
-the retrieved passages against the question (embedding similarity, weighted word overlap
-with the sentence and its passage, and whether the sentence holds the kind of thing the
-question asks for: a person, a place, a date, a number), quotes the best one, cites the
-other articles that say the same, and abstains when nothing supports an answer.
+the retrieved passages with ``qa.scoring`` (the chance that it answers the question),
+quotes the best ones, cites the other articles that say the same, and abstains when no
+sentence is likely enough to answer.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
-
-import numpy as np
 
 from qa.chunking import sentences
 from qa.embeddings import Embedder
 from qa.models import Answer, Citation, Passage
 from qa.retrieval import normalized
+from qa.scoring import (
+    Candidates,
+    Scorer,
+    Tokenizer,
+    default_scorer,
+    expected_kind,
+    features,
+    holds,
+)
 
 NO_ANSWER = "The articles don't say."
-
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
-    "thousands?|millions?|billions?|several|half|twice|once"
-)
-_EXPECT = [  # (kind, question pattern, pattern the supporting sentence must contain)
-    ("year", r"\b(what|which) year\b", r"\b(1[89]\d\d|20\d\d)\b"),
-    (
-        "date",
-        r"^when\b|\b(what|which) (date|day|month)\b|\bwhat time\b",
-        rf"\b({_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-        r"yesterday|today|tomorrow|last (week|month|year))\b|\b(1[89]\d\d|20\d\d)\b",
-    ),
-    (
-        "number",
-        r"\bhow (many|much|old|long|far)\b|\bwhat (number|percentage|age)\b",
-        rf"\d|\b({_NUMBER_WORDS})\b",
-    ),
-    ("name", r"^(who|whom|whose)\b|\b(who|whom|whose)\b", ""),
-    (
-        "name",
-        r"^where\b|\b(what|which) (\w+ )?(city|country|countries|state|place|town|region|"
-        r"agency|organi[sz]ation|group|outlet|newspaper|body|unit|force|person|official)\b",
-        "",
-    ),
-]
-# capitalised words that name no one in particular
-_COMMON_CAPS = {
-    "government", "president", "administration", "the", "a", "an", "u", "s", "us", "however",
-    "according", "in", "on", "after", "before", "back", "related", "article", "one", "this",
-    "that", "there", "it", "he", "she", "they", "we", "i", "but", "and", "at", "as",
-}  # fmt: skip
-_GENERIC = {"name", "kind", "type", "exact", "exactli", "happen", "specif", "actual"}
 
 
 class Answerer(Protocol):
@@ -80,27 +51,6 @@ class Candidate:
     score: float = 0.0
 
 
-def expected_kind(question: str) -> tuple[str, re.Pattern[str]] | None:
-    """What kind of thing the question asks for, and how to spot it in a sentence."""
-    lowered = question.lower().strip()
-    for kind, asks, holds in _EXPECT:
-        if re.search(asks, lowered):
-            return kind, re.compile(holds, re.IGNORECASE)
-    return None
-
-
-def _holds(kind: tuple[str, re.Pattern[str]] | None, sentence: str, question: str) -> bool:
-    """Whether the sentence contains an answer of the expected kind not already asked about."""
-    if kind is None:
-        return True
-    name, pattern = kind
-    if name == "name":
-        asked = {w.lower() for w in re.findall(r"[A-Za-z]+", question)}
-        words = re.findall(r"\b[A-Z][A-Za-z-]+", sentence)
-        return any(w.lower() not in asked and w.lower() not in _COMMON_CAPS for w in words)
-    return pattern.search(sentence) is not None
-
-
 def _docs(chosen: list[Candidate]) -> set[str]:
     return {c.passage.document_id for c in chosen}
 
@@ -119,15 +69,17 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         embedder: Embedder,
-        tokens: Callable[[list[str]], list[list[str]]],
-        min_support: float = 0.42,
+        tokens: Tokenizer,
+        min_support: float | None = None,
         margin: float = 0.12,
+        scorer: Scorer | None = None,
         max_sentences: int = 3,
         max_chars: int = 500,
     ):
         self.embedder = embedder
         self.tokens = tokens  # stemmed, stop-word-free tokens of each text
-        self.min_support = min_support
+        self.scorer = scorer or default_scorer()
+        self.min_support = self.scorer.threshold if min_support is None else min_support
         self.margin = margin
         self.max_sentences = max_sentences
         self.max_chars = max_chars
@@ -151,43 +103,30 @@ class ExtractiveAnswerer:
         return found
 
     def score(self, question: str, found: list[Candidate]) -> None:
-        """Set each candidate's score in [0, 1]."""
+        """Set each candidate's score: the chance that it answers the question."""
         if not found:
             return
-        vectors = self.embedder.encode([question] + [c.text for c in found])
-        similarity = vectors[1:] @ vectors[0]
-        tokenize = self.tokens
-        q_terms = [t for t in dict.fromkeys(tokenize([question])[0]) if t not in _GENERIC]
-        s_terms = [set(t) for t in tokenize([c.text for c in found])]
-        p_terms: dict[str, set[str]] = {c.passage.chunk_id: set() for c in found}
-        for c, terms in zip(found, s_terms, strict=True):
-            p_terms[c.passage.chunk_id] |= terms
-        n = len(found)
-        idf = {t: math.log((n + 1) / (0.5 + sum(t in s for s in s_terms))) + 1 for t in q_terms}
-        total = sum(idf.values()) or 1.0
+        cands = Candidates([c.text for c in found], [c.passage.text for c in found])
+        rows = features(question, cands, self.embedder, self.tokens)
+        # a sentence without what is asked for (a year, date or number; a name, less
+        # surely spotted) is unlikely to answer, whatever its words share with the question
         kind = expected_kind(question)
-        for c, sim, terms in zip(found, similarity, s_terms, strict=True):
-            context = p_terms[c.passage.chunk_id]
-            overlap = sum(
-                idf[t] * (1.0 if t in terms else 0.25 if t in context else 0.0) for t in q_terms
-            )
-            lexical = overlap / total if q_terms else 0.0
-            value = 0.4 * float(sim) + 0.6 * lexical
-            # a sentence without the kind of thing asked for (a name, a date...) cannot answer
-            c.score = float(np.clip(value, 0.0, 1.0)) if _holds(kind, c.text, question) else 0.0
+        penalty = 0.5 if kind is not None and kind[0] == "name" else 0.0
+        for c, p in zip(found, self.scorer.probabilities(rows), strict=True):
+            c.score = float(p) * (1.0 if holds(kind, c.text, question) else penalty)
 
     # -- the answer ---------------------------------------------------------------------
     def choose(self, found: list[Candidate]) -> list[Candidate]:
         """The two best sentences within ``margin`` of each other, and the best sentence of
-        another article within the margin, so that every article that supports it is cited."""
+        another article that supports the answer too, so that each such article is cited."""
         ranked = sorted(found, key=lambda c: -c.score)
         if not ranked or ranked[0].score < self.min_support:
             return []
         floor = max(self.min_support, ranked[0].score - self.margin)
-        close = [c for c in ranked if c.score >= floor][: self.max_sentences]
-        chosen = close[:2]
-        others = [c for c in close[2:] if c.passage.document_id not in _docs(chosen)]
-        return chosen + others[:1]
+        chosen = [c for c in ranked if c.score >= floor][:2]
+        supported = [c for c in ranked if c.score >= self.min_support]
+        others = [c for c in supported if c.passage.document_id not in _docs(chosen)]
+        return chosen + others[: self.max_sentences - len(chosen)][:1]
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         found = self.candidates(passages)
@@ -227,6 +166,5 @@ class ExtractiveAnswerer:
         )
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
-        result = self.answer(question, passages)
-        yield from re.findall(r"\S+\s*", result.answer)
-        yield result
+        """The whole answer at once: the chain streams it after its citations."""
+        yield self.answer(question, passages)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 
 from qa.errors import QAError
+from qa.eval import eval_command
 from qa.models import Turn
 from qa.settings import get_settings
 
@@ -127,7 +128,7 @@ def serve(
         str | None, typer.Option(help="address to bind (default: QA_HOST, 127.0.0.1)")
     ] = None,
     port: Annotated[
-        int | None, typer.Option(min=0, max=65535, help="port (default: QA_PORT, 8000)")
+        int | None, typer.Option(min=1, max=65535, help="port (default: QA_PORT, 8000)")
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="processes, each loads the model")] = 1,
 ) -> None:
@@ -149,6 +150,8 @@ def serve(
     typer.echo(f"Open http://{shown}:{port}/ in a browser (API docs at /docs)")
     uvicorn.run("qa.api:create_app", factory=True, host=host, port=port, workers=workers)
 
+
+app.command("eval")(eval_command)
 
 if __name__ == "__main__":  # python -m qa.cli
     app()

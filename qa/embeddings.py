@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -40,6 +41,7 @@ class Embedder(Embeddings):
         self.batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        self._lock = threading.Lock()
 
     @property
     def dimension(self) -> int:
@@ -47,6 +49,10 @@ class Embedder(Embeddings):
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """An (n, d) float32 array of unit vectors; cached texts are not encoded again."""
+        with self._lock:  # the API calls this from several threads
+            return self._encode(texts)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
             vectors = self.model.encode(

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import numpy as np
@@ -51,12 +51,6 @@ def strip_markers(text: str) -> str:
     return " ".join(_MARKER.sub("", text).split())
 
 
-def too_long(answer: str) -> bool:
-    from qa.chunking import sentences
-
-    return len(answer) > MAX_CHARS or len(sentences(answer)) > MAX_SENTENCES
-
-
 def contains(text: str, accepted: Sequence[str]) -> bool:
     """Whether a normalised accepted answer occurs in the normalised text, as whole words."""
     padded = f" {normalize(text)} "
@@ -64,8 +58,13 @@ def contains(text: str, accepted: Sequence[str]) -> bool:
 
 
 def is_correct(answer: str, accepted: Sequence[str]) -> bool:
+    """Contains an accepted answer, in at most 3 sentences and 500 characters."""
+    from qa.chunking import sentences
+
     answer = strip_markers(answer)
-    return bool(accepted) and not too_long(answer) and contains(answer, accepted)
+    if len(answer) > MAX_CHARS or len(sentences(answer)) > MAX_SENTENCES:
+        return False
+    return contains(answer, accepted)
 
 
 def f1(prediction: str, truth: str) -> float:
@@ -78,10 +77,6 @@ def f1(prediction: str, truth: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def best_f1(answer: str, accepted: Sequence[str]) -> float:
-    return max((f1(strip_markers(answer), a) for a in accepted), default=0.0)
-
-
 # -- what is evaluated: in-process or over HTTP ---------------------------------------------
 class Gold(BaseModel):
     id: str
@@ -90,13 +85,6 @@ class Gold(BaseModel):
     answers: list[str]
     documents: list[str]
     type: str
-
-
-class Backend(Protocol):
-    def ask(self, question: str, history: list[Turn], k: int | None) -> Answer: ...
-    def ranked(self, question: str, history: list[Turn], standalone: str) -> list[str]: ...
-    def text(self, document_id: str) -> str | None: ...
-    def stems(self) -> dict[str, str]: ...
 
 
 class InProcess:
@@ -125,8 +113,9 @@ class InProcess:
 class OverHttp:
     """A running service: ``POST /chat``, ``GET /search``, ``GET /documents``."""
 
-    def __init__(self, url: str, client: httpx.Client | None = None):
+    def __init__(self, url: str, client: httpx.Client | None = None, seeds: Path | None = None):
         self.client = client or httpx.Client(base_url=url.rstrip("/"), timeout=120)
+        self.seeds = seeds or get_settings().default_ingest_path
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.client.request(method, path, **kwargs)
@@ -147,13 +136,13 @@ class OverHttp:
         return str(response.json()["text"]) if response.status_code == 200 else None
 
     def stems(self) -> dict[str, str]:
-        """The ids the service's documents would have if ingested from the local seeds
-        folder (QA_DEFAULT_INGEST_PATH): the API does not expose file names."""
+        """The ids the files in ``seeds`` (default QA_DEFAULT_INGEST_PATH) get when ingested,
+        if the service holds them: the API does not expose file names."""
         from qa.ingest import files, parse
 
         stored = {d["id"] for d in self._json("GET", "/documents")["documents"]}
         found: dict[str, str] = {}
-        for path in files([get_settings().default_ingest_path]):
+        for path in files([self.seeds]):
             try:
                 ids = [a.id for a in parse(path.name, path.read_bytes(), 10**9)]
             except QAError:
@@ -161,6 +150,9 @@ class OverHttp:
             if ids and ids[0] in stored:
                 found[path.stem] = ids[0]
         return found
+
+
+Backend = InProcess | OverHttp
 
 
 # -- running the questions ------------------------------------------------------------------
@@ -205,7 +197,8 @@ def _run(backend: Backend, gold: Gold, stems: dict[str, str], k: int | None, tex
         if c.document_id not in texts:
             texts[c.document_id] = backend.text(c.document_id)
     given, accepted = answer.answer, gold.answers
-    score = (best_f1(given, accepted) if answer.answered else 0.0) if accepted else None
+    score = max((f1(strip_markers(given), a) for a in accepted), default=None)
+    score = score if answer.answered or score is None else 0.0
     supporting = {stems[s] for s in gold.documents}
     return {
         **gold.model_dump(include={"id", "type", "question"}),
@@ -235,18 +228,14 @@ def evaluate(backend: Backend, gold: Path, out: Path, k: int | None = None) -> d
     rows = [_run(backend, q, stems, k, texts) for q in questions]
     kinds = dict.fromkeys(r["type"] for r in rows)
     by_type = {kind: metrics([r for r in rows if r["type"] == kind]) for kind in kinds}
-    report = {
-        "gold": str(gold),
-        "k": k,
-        "overall": metrics(rows),
-        "by_type": by_type,
-        "questions": rows,
-    }
+    report = dict(gold=str(gold), k=k, overall=metrics(rows), by_type=by_type, questions=rows)
     write_report(report, out)
     return report
 
 
-def evaluate_service(service: Service, gold: Path, out: Path, k: int | None = None) -> Row:
+def evaluate_service(
+    service: Service, gold: Path, out: Path, k: int | None = None
+) -> dict[str, Any]:
     """``evaluate`` over a ``Service`` in this process."""
     return evaluate(InProcess(service), gold, out, k)
 
@@ -306,7 +295,8 @@ def markdown(report: dict[str, Any]) -> str:
     overall, by_type = report["overall"], report["by_type"]
     types = [[kind, *m.values()] for kind, m in by_type.items()]
     failures = sorted(
-        (r for r in report["questions"] if not r["correct"]), key=lambda r: r["f1"] or 0
+        (r for r in report["questions"] if not r["correct"]),
+        key=lambda r: (not r["answered"], r["f1"] or 0),
     )
     worst = [
         [r["id"], r["type"], r["question"], r["expected"] or "(abstain)", r["answer"]]
@@ -337,7 +327,7 @@ def chart(report: dict[str, Any], path: Path) -> None:
     figure = Figure(figsize=(12, 4.5))
     FigureCanvasAgg(figure)
     bars, histogram = figure.subplots(1, 2)
-    bars.bar(kinds, shares, color="tab:blue")
+    bars.bar_label(bars.bar(kinds, shares, color="tab:blue"), fmt="%.2f")
     bars.set(
         ylim=(0, 1), ylabel="share correct", title="Accuracy by type (unanswerable: abstained)"
     )

@@ -50,7 +50,7 @@ class Report:
 def decode(raw: bytes, name: str, limit: int) -> str:
     """UTF-8 text of a file's bytes, or a clear ``InvalidInput``."""
     if len(raw) > limit:
-        raise TooLarge(f"{len(raw):,} bytes is over the limit of {limit:,} (QA_MAX_FILE_BYTES)")
+        raise TooLarge(f"{len(raw):,} bytes is over the limit of {limit:,} bytes")
     if b"\x00" in raw[:8192]:
         raise InvalidInput("binary file, not text")
     try:
@@ -122,7 +122,8 @@ def parse(name: str, raw: bytes, limit: int, origin: str | None = None) -> list[
 def _html(html: str, origin: str) -> Article:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, as_dict=True)
+    extracted = trafilatura.bare_extraction(html, with_metadata=True)
+    doc = extracted if extracted is None or isinstance(extracted, dict) else extracted.as_dict()
     if not isinstance(doc, dict) or not (doc.get("text") or "").strip():
         raise InvalidInput("no article text found in the HTML")
     fields = {

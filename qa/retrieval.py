@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import bm25s
@@ -34,6 +35,19 @@ def is_duplicate(text: str, seen: list[str]) -> bool:
     return any(text in other for other in seen)
 
 
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stop-word-free, stemmed tokens (bm25s's tokenizer, Snowball stemmer)."""
+    out = bm25s.tokenize(
+        texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+    return [list(t) for t in out]
+
+
 @dataclass
 class KeywordIndex:
     revision: str
@@ -51,16 +65,12 @@ class Retriever:
         self.embedder = embedder
         self.rrf_k = rrf_k
         self.fetch = fetch
-        self.stemmer = Stemmer.Stemmer("english")
         self._index: KeywordIndex | None = None
         self._lock = threading.Lock()
 
-    def tokens(self, texts: list[str]) -> list[list[str]]:
-        """Lower-cased, stop-word-free, stemmed tokens (bm25s's tokenizer)."""
-        out = bm25s.tokenize(
-            texts, stopwords="en", stemmer=self.stemmer, return_ids=False, show_progress=False
-        )
-        return [list(t) for t in out]
+    @staticmethod
+    def tokens(texts: list[str]) -> list[list[str]]:
+        return tokenize(texts)
 
     def index(self) -> KeywordIndex:
         """The keyword index for the store as it is now."""

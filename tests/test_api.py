@@ -150,11 +150,6 @@ def test_chat_stream_sends_citations_deltas_then_done(client: TestClient) -> Non
     assert (plain["answer"], plain["citations"]) == (done["answer"], done["citations"])
 
 
-@pytest.mark.xfail(
-    reason="qa/chain.py: when the answerer streams text before its Answer, the first "
-    "event is ('citations', []); the citations only arrive with 'done'",
-    strict=False,
-)
 def test_chat_stream_citations_event_lists_the_citations(client: TestClient) -> None:
     _, events = stream(client, {"message": PROPAGANDA})
     assert events[0] == ("citations", events[-1][1]["citations"])
@@ -226,6 +221,10 @@ def test_bad_chat_requests_get_clear_errors(client: TestClient, path: str) -> No
     for raw in (b'{"message": "Who', b"\xff\xfe{}", b"not json"):
         response = client.post(path, content=raw, headers={"Content-Type": "application/json"})
         assert_error(response, 422, "json")
+    # curl -d '{...}' without -H 'Content-Type: application/json', or no body at all
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert_error(client.post(path, content=b'{"message": "Hi?"}', headers=form), 415, "json")
+    assert_error(client.post(path), 415, "Content-Type: application/json")
     assert_still_answers(client)
 
 

@@ -31,6 +31,7 @@ EMPTY_STORE = (
     "No articles have been ingested yet: add some with POST /documents "
     "(or run `qa ingest`), then ask again."
 )
+NOT_JSON = "The body must be JSON, sent with the header Content-Type: application/json."
 INTERNAL = "Internal server error: this is a bug, the details are in the server log."
 
 # Most specific first: UnsupportedType and TooLarge are kinds of InvalidInput.
@@ -108,7 +109,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     detail = json.loads(json.dumps(list(exc.errors()), default=str))
+    if _not_json(request, detail):  # curl -d without -H 'Content-Type: application/json'
+        return JSONResponse(error_body(request, 415, NOT_JSON), status_code=415)
     return JSONResponse(error_body(request, 422, detail), status_code=422)
+
+
+def _not_json(request: Request, errors: list[dict[str, Any]]) -> bool:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    json_body = kind == "application/json" or kind.endswith("+json")
+    return not json_body and any(list(e.get("loc", ())) == ["body"] for e in errors)
 
 
 async def _unhandled(request: Request, exc: Exception) -> Response:

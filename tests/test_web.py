@@ -1,0 +1,188 @@
+"""The chat page in a real browser (Playwright driving Debian's Chromium) against the real
+server (uvicorn in a subprocess), over the seed articles plus one carrying HTML/script.
+
+Without /usr/bin/chromium (or playwright) these tests are skipped locally and FAIL in CI
+(when the CI environment variable is set)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import httpx
+import pytest
+
+from tests.helpers import (
+    PROPAGANDA,
+    ROOT,
+    Server,
+    copy_store,
+    running_server,
+    sse_json,
+    uvicorn_command,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+HOSTILE = {
+    "title": "Lantern parade <b>tonight</b>",
+    "text": "The Riverside harbour festival opens on Saturday with boats, music and food stalls.\n"
+    f"The lantern parade starts at the Old Lighthouse on Pier Road, according to a banner "
+    f"reading {SCRIPT} that organisers hung by mistake.\n"
+    f"A second banner, {IMG}, was taken down by the Harbour Master before noon.\n",
+    "source": "Riverside <i>Gazette</i>",
+    "url": "javascript:alert(1)",
+}
+FINAL = re.compile(r"^(answered|unanswered)$")
+
+
+def unavailable(reason: str) -> NoReturn:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: the browser tests must run in CI")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        unavailable(f"no browser at {CHROMIUM} (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path) -> Iterator[Server]:
+    workdir = tmp_path_factory.mktemp("web-server")
+    store = copy_store(seeded_dir, workdir / "store")
+    with running_server(uvicorn_command, store, workdir) as started:
+        added = httpx.post(f"{started.url}/documents", json=HOSTILE, timeout=60)
+        assert added.status_code == 201, added.text
+        yield started
+
+
+@pytest.fixture
+def dialogs() -> list[str]:
+    return []
+
+
+def open_page(browser: Browser, server: Server, dialogs: list[str], **options: Any) -> Page:
+    page = browser.new_page(**options)
+    page.set_default_timeout(30_000)
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{server.url}/")
+    return page
+
+
+def ask(page: Page, question: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """Type and send a question; the assistant message once final, the request body the
+    page sent, and the ``done`` Answer it received."""
+    index = page.locator(".message.assistant").count()
+    with page.expect_response(lambda r: r.url.endswith("/chat/stream")) as info:
+        page.fill("#question", question)
+        page.press("#question", "Enter")
+    message = page.locator(".message.assistant").nth(index)
+    from playwright.sync_api import expect
+
+    expect(message).to_have_attribute("data-state", FINAL)
+    response = info.value
+    events = sse_json(response.text())
+    assert events[-1][0] == "done", events
+    return message, json.loads(response.request.post_data or "{}"), events[-1][1]
+
+
+def open_citation(page: Page, message: Any, citation: dict[str, Any]) -> str:
+    """Click the citation's marker; the highlighted text in the source panel."""
+    message.locator(f'button.cite[data-n="{citation["n"]}"]').first.click()
+    mark = page.locator("#panel-text mark")
+    mark.wait_for()
+    return str(mark.text_content())
+
+
+def test_answer_citation_panel_and_follow_up(
+    browser: Browser, server: Server, dialogs: list[str]
+) -> None:
+    page = open_page(browser, server, dialogs, viewport={"width": 1280, "height": 860})
+    message, sent, done = ask(page, PROPAGANDA)
+    assert message.get_attribute("data-state") == "answered"
+    assert sent == {"message": PROPAGANDA, "history": []}
+    assert done["answered"] and done["citations"]
+    first = message.locator("button.cite").first
+    n = int(first.get_attribute("data-n") or 0)
+    citation = next(c for c in done["citations"] if c["n"] == n)
+    assert open_citation(page, message, citation) == citation["quote"]
+    assert page.locator("#panel").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web.png"))
+
+    follow, sent, answer = ask(page, "Where was he when he said that?")
+    assert sent["history"] == [
+        {"role": "user", "content": PROPAGANDA},
+        {"role": "assistant", "content": done["answer"]},
+    ]
+    assert follow.get_attribute("data-state") == (
+        "answered" if answer["answered"] else "unanswered"
+    )
+    if answer["standalone_question"] != "Where was he when he said that?":
+        rewrite = follow.locator(".rewrite")
+        assert rewrite.text_content() == f"Searched for: {answer['standalone_question']}"
+    assert dialogs == []
+    page.close()
+
+
+def test_article_html_is_shown_as_text(
+    browser: Browser, server: Server, dialogs: list[str]
+) -> None:
+    page = open_page(browser, server, dialogs)
+    message, _, done = ask(page, "Where does the lantern parade start?")
+    cited = [c for c in done["citations"] if c["title"] == HOSTILE["title"]]
+    assert cited, f"no citation of the hostile article: {done}"
+    assert open_citation(page, message, cited[0]) == cited[0]["quote"]
+    panel_text = page.locator("#panel-text").inner_text()
+    assert SCRIPT in panel_text and IMG in panel_text
+    assert page.locator("#panel-title").text_content() == HOSTILE["title"]
+    assert "<i>Gazette</i>" in str(page.locator("#panel-meta").text_content())
+    assert page.locator("#panel-meta a").count() == 0  # a javascript: url is never a link
+    assert SCRIPT in str(message.locator(".body").text_content())
+    injected = "#messages script, #messages img, #messages b, #panel script, #panel img, #panel b"
+    assert page.locator(injected).count() == 0
+    page.wait_for_timeout(300)  # time for an onerror to fire, were there an <img>
+    assert dialogs == []
+    page.close()
+
+
+def test_phone_sized_viewport(browser: Browser, server: Server, dialogs: list[str]) -> None:
+    page = open_page(browser, server, dialogs, viewport={"width": 390, "height": 844})
+    for selector in ("#question", "#send"):
+        box = page.locator(selector).bounding_box()
+        assert page.locator(selector).is_visible() and box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 844
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    message, _, done = ask(page, PROPAGANDA)
+    assert message.get_attribute("data-state") == "answered" and done["citations"]
+    assert page.locator("#send").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-phone.png"))
+    page.close()
