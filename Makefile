@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 QA      := .venv/bin/qa
 export QA_VECTORSTORE_DIR ?= vectorstore
 
-.PHONY: install serve test lint format eval clean
+.PHONY: install serve test lint format eval eval-check clean
 
 .venv/.installed: pyproject.toml
 	python3 -m venv .venv
@@ -21,6 +21,20 @@ serve: install
 
 test: install lint
 	$(PY) -m pytest -q
+	$(MAKE) eval-check
+
+# The seeds eval on a fresh store: `make eval` rewrites the committed baseline report,
+# `make eval-check` fails when a figure falls under eval/thresholds.json.
+EVAL_STORE := .cache/eval-store
+eval: install
+	rm -rf $(EVAL_STORE)
+	QA_VECTORSTORE_DIR=$(EVAL_STORE) $(QA) ingest seeds
+	QA_VECTORSTORE_DIR=$(EVAL_STORE) $(QA) eval --out eval/baseline
+
+eval-check: install
+	rm -rf $(EVAL_STORE)
+	QA_VECTORSTORE_DIR=$(EVAL_STORE) $(QA) ingest seeds
+	QA_VECTORSTORE_DIR=$(EVAL_STORE) $(QA) eval --out eval/results --check
 
 lint: install
 	.venv/bin/ruff check qa tests eval
@@ -32,4 +46,4 @@ format: install
 	.venv/bin/ruff format qa tests eval
 
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .cache .pytest_cache .mypy_cache .ruff_cache
