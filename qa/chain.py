@@ -96,7 +96,13 @@ class Chain:
         k: int | None = None,
         filters: Filters | None = None,
     ) -> Iterator[tuple[str, str | list[Citation] | Answer]]:
-        """Events: ("citations", [...]), then ("delta", text) pieces, then ("done", Answer)."""
+        """Events: ("citations", [...]), then ("delta", text) pieces, then ("done", Answer).
+
+        An answerer that gives its whole answer at once (extractive) has its citations in
+        the first event and its text cut into pieces. One that streams pieces as they are
+        generated (the LLM answerer) gets ("citations", []) first, its pieces as deltas,
+        and its checked citations and text only in "done", which is authoritative: the
+        check may remove or renumber markers, or turn the answer into an abstention."""
         state = self.retrieve_chain.invoke(self._state(question, history, k, filters))
         started = time.perf_counter()
         pieces: list[str] = []

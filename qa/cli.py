@@ -1,11 +1,12 @@
-"""The ``qa`` command: ingest, search, ask, documents, show, serve, eval."""
+"""The ``qa`` command: ingest, search, ask, documents, show, serve, doctor, eval."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar, cast
 
 import typer
 
@@ -15,6 +16,7 @@ from qa.models import Turn
 from qa.settings import get_settings
 
 if TYPE_CHECKING:
+    from qa.embeddings import Embedder
     from qa.service import Service
     from qa.store import Store
 
@@ -138,6 +140,10 @@ def serve(
     settings = get_settings()
     host = host or settings.host
     port = settings.port if port is None else port
+    if host != settings.host:  # the app decides who may write by its bind address
+        os.environ["QA_HOST"] = host
+        get_settings.cache_clear()
+    _warn_if_open(host)
     if workers > 1 and not settings.chroma_url:
         typer.secho(
             "warning: several workers share the embedded store; set QA_CHROMA_URL to a "
@@ -149,6 +155,63 @@ def serve(
     shown = f"[{shown}]" if ":" in shown else shown
     typer.echo(f"Open http://{shown}:{port}/ in a browser (API docs at /docs)")
     uvicorn.run("qa.api:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def _warn_if_open(host: str) -> None:
+    from qa.api.access import is_loopback
+
+    if not is_loopback(host) and get_settings().api_key is None:
+        typer.secho(
+            f"warning: listening on {host} without QA_API_KEY: POST and DELETE /documents "
+            "are refused; set QA_API_KEY to allow them with 'Authorization: Bearer <key>'",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+
+
+@app.command()
+def doctor(
+    fix: Annotated[bool, typer.Option("--fix", help="remove what is inconsistent")] = False,
+) -> None:
+    """Check that documents, chunks and the keyword index agree (--fix repairs the store).
+
+    Run --fix while no ingest is under way: a write in progress looks like orphaned chunks."""
+    store = _store()
+    damage = _run(store.check)
+    lines = damage.lines("removed" if fix else "found")
+    if fix and lines:
+        _run(lambda: store.repair(damage))
+    for line in lines:
+        typer.echo(line)
+    problems = _run(lambda: _keyword_problems(store))
+    for line in problems:
+        typer.echo(line)
+    if (lines and not fix) or problems:
+        if not fix:
+            typer.echo("run `qa doctor --fix` to repair, then re-ingest removed documents")
+        raise typer.Exit(1)
+    documents, chunks = _run(store.counts)
+    typer.echo(f"ok: {documents} document(s), {chunks} chunk(s), keyword index consistent")
+
+
+def _keyword_problems(store: Store) -> list[str]:
+    """Where the keyword index, built as a server builds it, disagrees with the documents."""
+    from qa.retrieval import Retriever
+
+    index = Retriever(store, cast("Embedder", None)).index()  # the keyword side needs no model
+    indexed: dict[str, int] = {}
+    for chunk in index.chunks:
+        indexed[chunk.document_id] = indexed.get(chunk.document_id, 0) + 1
+    out = [
+        f"keyword index: passages of unknown document {d}"
+        for d in indexed.keys() - index.documents.keys()
+    ]
+    for doc in index.documents.values():
+        if indexed.get(doc.id, 0) != doc.chunks:
+            out.append(
+                f"keyword index: {doc.id} has {indexed.get(doc.id, 0)} of {doc.chunks} passages"
+            )
+    return out
 
 
 app.command("eval")(eval_command)

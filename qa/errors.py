@@ -27,3 +27,15 @@ class EmptyStore(QAError):
 
 class StoreUnavailable(QAError):
     """The vector store cannot be reached."""
+
+
+class ModelUnavailable(QAError):
+    """The language model server cannot be reached (refused, reset, down)."""
+
+
+class ModelTimeout(ModelUnavailable):
+    """The language model server did not answer in time (QA_LLM_TIMEOUT)."""
+
+
+class ModelFailed(ModelUnavailable):
+    """The language model server answered with an error, or with nothing usable."""

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import httpx
 import numpy as np
@@ -367,15 +367,25 @@ def eval_command(
     check: Annotated[
         bool, typer.Option("--check", help=f"exit 1 if a metric is under {THRESHOLDS}")
     ] = False,
+    answerer: Annotated[
+        Literal["extractive", "llm"] | None,
+        typer.Option(
+            "--answerer", help="default: QA_ANSWERER; with --url, checks the service uses it"
+        ),
+    ] = None,
 ) -> None:
     """Score answers, abstention, citations, retrieval and latency on a gold set."""
     try:
         if url:
+            _check_answerer(OverHttp(url), answerer)
             report = evaluate(OverHttp(url), gold, out, k)
         else:
             from qa.service import Service
 
-            report = evaluate_service(Service(get_settings()), gold, out, k)
+            settings = get_settings()
+            if answerer:
+                settings = settings.model_copy(update={"answerer": answerer})
+            report = evaluate_service(Service(settings), gold, out, k)
         failed = below(report["overall"], json.loads(THRESHOLDS.read_text())) if check else []
     except (QAError, httpx.HTTPError, OSError, ValueError) as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
@@ -386,3 +396,12 @@ def eval_command(
     if failed:
         typer.secho("below the thresholds: " + ", ".join(failed), fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
+
+
+def _check_answerer(backend: OverHttp, answerer: str | None) -> None:
+    """A running service answers with its own QA_ANSWERER: say so if it is not the one asked."""
+    served = backend._json("GET", "/health").get("answerer") if answerer else answerer
+    if served != answerer:
+        raise ValueError(
+            f"the service answers with {served!r}: restart it with QA_ANSWERER={answerer}"
+        )

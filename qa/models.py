@@ -100,6 +100,15 @@ class Citation(BaseModel):
     score: float
 
 
+class Sentence(BaseModel):
+    """A sentence of a generated answer, the citations that support it (their ``n``), and
+    whether any does: an unsupported sentence is kept but marked."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    supported: bool
+
+
 class Answer(BaseModel):
     """What ``qa ask --json`` prints and ``POST /chat`` returns."""
 
@@ -108,3 +117,7 @@ class Answer(BaseModel):
     standalone_question: str
     citations: list[Citation] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    # "extractive", "llm", or "extractive (fallback)" when the model failed
+    answerer: str = "extractive"
+    # the generated answer's sentences as checked (empty for the extractive answerer)
+    sentences: list[Sentence] = Field(default_factory=list)

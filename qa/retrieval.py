@@ -81,8 +81,10 @@ class Retriever:
             return self._index
 
     def _build(self, revision: str) -> KeywordIndex:
-        rows = self.store.all_chunks()
+        # Documents first, then only their chunks: a document deleted (by any process)
+        # between the two reads must not leave passages without their document.
         documents = {d.id: d for d in self.store.documents()}
+        rows = [(c, m) for c, m in self.store.all_chunks() if c.document_id in documents]
         chunks = [c for c, _ in rows]
         bm25 = None
         if chunks:

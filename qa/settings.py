@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     rrf_k: int = 60
 
     # Answering
-    answerer: Literal["extractive"] = "extractive"
+    answerer: Literal["extractive", "llm"] = "extractive"  # llm: see "Language model"
     max_answer_sentences: int = 3
     max_answer_chars: int = 500
     # The least chance (0-1, from the trained scorer) that a sentence answers for it to be
@@ -47,6 +47,30 @@ class Settings(BaseSettings):
     # cautious, is the "threshold" in qa/scorer.json. Raise it to abstain more often.
     min_support: float | None = 0.6
     second_source_margin: float = 0.10
+    # another article's best sentence is cited too when at least this likely to answer
+    other_article_support: float = 0.45
+
+    # Language model (QA_ANSWERER=llm): any OpenAI-compatible chat completions server
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_model: str = "default"
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=60.0, gt=0)  # seconds, per request (and per read)
+    llm_max_retries: int = Field(default=1, ge=0)
+    llm_max_tokens: int = Field(default=300, ge=1)  # of an answer
+    llm_condense_max_tokens: int = Field(default=64, ge=1)  # of a rewritten follow-up
+    # the request field of that limit: OpenAI's max_completion_tokens, the older max_tokens
+    # (llama-cpp-python reads only this one), or both (OpenAI's o-series wants the first)
+    llm_max_tokens_field: Literal["both", "max_completion_tokens", "max_tokens"] = "both"
+    llm_temperature: float = 0.0
+    # extractive: answer with the extractive answerer when the model fails; none: an error
+    llm_fallback: Literal["none", "extractive"] = "none"
+    llm_condense: bool = True  # rewrite follow-ups with the model (rules when it fails)
+    prompts_dir: Path | None = None  # condense.txt and answer.txt; default: prompts/
+    # A cited passage supports a generated sentence when its best sentence is this close
+    # (cosine of the embeddings), holds this share of the sentence's words and each of its
+    # numbers. Chosen on the seeds: paraphrases pass, a changed number or claim does not.
+    citation_min_similarity: float = 0.5
+    citation_min_overlap: float = 0.65
 
     # Service
     host: str = "127.0.0.1"
@@ -54,6 +78,17 @@ class Settings(BaseSettings):
     max_message_chars: int = 2000
     max_history_turns: int = 50
     max_upload_bytes: int = 5_000_000
+
+    # Access and limits (README, "Access control and limits"). With QA_API_KEY set, writes
+    # (POST and DELETE /documents) need "Authorization: Bearer <key>", and so do reads with
+    # QA_API_KEY_READ=true. Without a key, writes are refused unless QA_HOST is loopback.
+    api_key: SecretStr | None = None
+    api_key_read: bool = False
+    # Requests per client (IP address) and per worker process to /chat, /chat/stream and
+    # /v1/chat/completions: "N/second", "N/minute", "N/hour" or "N/day"; "off" for none.
+    rate_limit: str = "60/minute"
+    cors_origins: str = ""  # comma-separated origins allowed cross-origin; none by default
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)  # of requests other than uploads
 
 
 @lru_cache(maxsize=1)

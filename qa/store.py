@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-import chromadb
 import numpy as np
 
 from qa.errors import NotFound, StoreUnavailable
 from qa.models import Chunk, Document, Filters
+from qa.store_client import Guarded, connect
 
 Metadata = dict[str, Any]
 
@@ -67,35 +67,44 @@ def matches(meta: Metadata, filters: Filters | None) -> bool:
     return True
 
 
-def _client(directory: Path, url: str | None) -> Any:
-    if url:
-        parsed = urlparse(url)
-        return chromadb.HttpClient(
-            host=parsed.hostname or "127.0.0.1",
-            port=parsed.port or 8000,
-            ssl=parsed.scheme == "https",
-        )
-    directory.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(directory))
+@dataclass
+class Damage:
+    """Inconsistencies found by ``Store.check``."""
+
+    orphans: dict[str, list[str]] = field(default_factory=dict)  # document id -> chunk ids
+    incomplete: list[Document] = field(default_factory=list)
+
+    def lines(self, verb: str = "found") -> list[str]:
+        out = [f"{verb} {len(ids)} orphaned chunk(s) of {i}" for i, ids in self.orphans.items()]
+        for doc in self.incomplete:
+            out.append(f"{verb} incomplete document {doc.id} ({doc.title}); re-ingest it")
+        return out
 
 
 class Store:
     """Documents and their chunks in Chroma."""
 
     def __init__(self, directory: Path, collection: str = "articles", url: str | None = None):
+        where_ = url or str(directory)
         try:
-            self.client = _client(directory, url)
-            self.chunks = self.client.get_or_create_collection(
+            self.client = connect(directory, url)
+        except Exception as exc:  # chromadb raises many kinds when the server is away
+            raise StoreUnavailable(f"the vector store at {where_} is unavailable: {exc}") from exc
+        # Every call through these raises StoreUnavailable if the store cannot be reached.
+        self.chunks: Any = Guarded(
+            lambda: self.client.get_or_create_collection(
                 f"{collection}-chunks",
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
-            )
-            self.docs = self.client.get_or_create_collection(
+            ),
+            where_,
+        )
+        self.docs: Any = Guarded(
+            lambda: self.client.get_or_create_collection(
                 f"{collection}-documents", embedding_function=None
-            )
-        except Exception as exc:  # chromadb raises many kinds when the server is away
-            where_ = url or str(directory)
-            raise StoreUnavailable(f"the vector store at {where_} is unavailable: {exc}") from exc
+            ),
+            where_,
+        )
 
     # -- writes -------------------------------------------------------------------------
     def add(self, document: Document, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
@@ -155,7 +164,7 @@ class Store:
         got = self.chunks.get(include=["documents", "metadatas"])
         out = []
         for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-            if meta["document_id"] in committed:
+            if meta is not None and text is not None and meta["document_id"] in committed:
                 out.append((self._chunk(cid, text, meta), dict(meta)))
         return out
 
@@ -179,32 +188,41 @@ class Store:
             got["distances"][0],
             strict=True,
         )
-        return [(self._chunk(i, t, m), 1.0 - float(d)) for i, t, m, d in rows]
+        # A chunk deleted while the query ran comes back without metadata or text: skip it.
+        return [
+            (self._chunk(i, t, m), 1.0 - float(d))
+            for i, t, m, d in rows
+            if m is not None and t is not None
+        ]
 
     def counts(self) -> tuple[int, int]:
         """(documents, chunks)."""
         return self.docs.count(), self.chunks.count()
 
     # -- upkeep -------------------------------------------------------------------------
-    def repair(self) -> list[str]:
-        """Remove chunks of uncommitted documents and documents missing chunks.
-
-        Returns a line for each thing fixed; re-ingesting restores removed documents."""
-        fixed: list[str] = []
+    def check(self) -> Damage:
+        """What an interrupted write left: chunks without their document record, and
+        documents whose chunks are not all there. Changes nothing."""
         committed = {d.id: d for d in self.documents()}
         got = self.chunks.get(include=["metadatas"])
         per_doc: dict[str, list[str]] = {}
         for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
             per_doc.setdefault(str(meta["document_id"]), []).append(cid)
-        for doc_id, ids in per_doc.items():
-            if doc_id not in committed:
-                self.chunks.delete(ids=ids)
-                fixed.append(f"removed {len(ids)} orphaned chunk(s) of {doc_id}")
-        for doc_id, doc in committed.items():
-            if len(per_doc.get(doc_id, [])) != doc.chunks:
-                self.delete(doc_id)
-                fixed.append(f"removed incomplete document {doc_id} ({doc.title}); re-ingest it")
-        return fixed
+        orphans = {d: ids for d, ids in per_doc.items() if d not in committed}
+        incomplete = [d for i, d in committed.items() if len(per_doc.get(i, [])) != d.chunks]
+        return Damage(orphans, incomplete)
+
+    def repair(self, damage: Damage | None = None) -> list[str]:
+        """Remove chunks of uncommitted documents and documents missing chunks (as found
+        by ``check``, or ``damage``). Returns a line for each thing fixed; re-ingesting
+        restores removed documents. Run it while no ingest is under way: a write in
+        progress looks like orphaned chunks."""
+        damage = self.check() if damage is None else damage
+        for ids in damage.orphans.values():
+            self.chunks.delete(ids=ids)
+        for doc in damage.incomplete:
+            self.delete(doc.id)
+        return damage.lines("removed")
 
     @staticmethod
     def _document(doc_id: str, text: str, meta: Metadata) -> Document:

@@ -22,7 +22,9 @@ from qa.settings import Settings
 from tests.helpers import PROPAGANDA, check_citations, copy_store, free_port, sse_json
 
 UPLOAD_LIMIT = 20_000
-ANSWER_KEYS = {"answer", "answered", "standalone_question", "citations", "timings_ms"}
+ANSWER_KEYS = {
+    "answer", "answered", "standalone_question", "citations", "timings_ms", "answerer", "sentences"
+}  # fmt: skip
 PASSAGE_KEYS = {"chunk_id", "document_id", "title", "source", "text", "start", "end", "score"}
 CITATION_KEYS = {"n", "document_id", "title", "source", "quote", "start", "end", "score"}
 

@@ -40,8 +40,10 @@ def test_ask_json_is_the_chat_object(store: Path) -> None:
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert set(answer) == {
-        "answer", "answered", "standalone_question", "citations", "timings_ms"
+        "answer", "answered", "standalone_question", "citations", "timings_ms", "answerer",
+        "sentences",
     }  # fmt: skip
+    assert answer["answerer"] == "extractive" and answer["sentences"] == []
     assert answer["answered"] and "Brian Hook" in answer["answer"]
     citation = answer["citations"][0]
     assert set(citation) == {

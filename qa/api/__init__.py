@@ -9,18 +9,28 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from qa.api import chat, documents, health, openai, search, web
+from qa.api.access import install_access, require_read
 from qa.api.deps import Runtime
 from qa.api.errors import install_error_handlers
 from qa.api.limits import BodyLimit
+from qa.api.responses import errors, state_limits
 from qa.embeddings import Embedder
 from qa.service import Service
 from qa.settings import Settings, get_settings
 
 __all__ = ["create_app"]
+
+# The errors each group of routes may give besides 401, 403 and 503 (and 422).
+API_ERRORS = {
+    chat: (400, 409, 413, 415, 429),
+    search: (400, 409, 413),
+    documents: (400, 404, 413, 415, 422),  # 422: its body is parsed by hand
+    openai: (400, 404, 409, 413, 415, 429),
+}
 
 DESCRIPTION = """Questions answered from news articles, with citations.
 
@@ -54,11 +64,20 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes)
+    app.add_middleware(
+        BodyLimit, upload_limit=settings.max_upload_bytes, body_limit=settings.max_body_bytes
+    )
     app.state.settings = settings
     app.state.runtime = Runtime(settings, service, embedder)
     install_error_handlers(app)
-    for module in (health, chat, search, documents, openai):
-        app.include_router(module.router)
+    install_access(app, settings)
+    app.include_router(health.router)
+    for module, codes in API_ERRORS.items():
+        app.include_router(
+            module.router,
+            dependencies=[Depends(require_read)],
+            responses={**errors(401, 403, 503), **errors(*codes)},
+        )
     web.mount(app)
+    state_limits(app, settings)
     return app

@@ -6,15 +6,17 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from sse_starlette import EventSourceResponse
 
+from qa.api.access import rate_limited
 from qa.api.deps import ServiceDep
 from qa.api.schemas import ChatRequest, prepare
 from qa.api.streaming import error_message, sse, started
 from qa.models import Answer, Citation
 
 router = APIRouter(tags=["chat"])
+LIMITED = [Depends(rate_limited)]  # QA_RATE_LIMIT per client
 
 STREAM_DOC = """Server-Sent Events: `citations` (a JSON list of citations), `delta`
 (`{"text": piece}`) events, then `done` (the whole Answer, as `POST /chat` returns it).
@@ -22,7 +24,7 @@ A failure after the stream started is an `error` event (`{"detail": message}`), 
 ends the stream."""
 
 
-@router.post("/chat", response_model=Answer)
+@router.post("/chat", response_model=Answer, dependencies=LIMITED)
 def chat(request: ChatRequest, service: ServiceDep) -> Answer:
     """Answer a question from the articles, with citations (the same JSON as `qa ask --json`)."""
     q = prepare(request.message, request.history, request.k, request.filters, service.settings)
@@ -34,6 +36,7 @@ def chat(request: ChatRequest, service: ServiceDep) -> Answer:
     description=STREAM_DOC,
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "the events"}},
+    dependencies=LIMITED,
 )
 async def chat_stream(request: ChatRequest, service: ServiceDep) -> EventSourceResponse:
     """Answer a question, streamed as Server-Sent Events."""

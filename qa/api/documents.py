@@ -5,16 +5,24 @@ from __future__ import annotations
 import json
 from email.message import Message
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from qa.api.access import require_write
 from qa.api.deps import Runtime, RuntimeDep, ServiceDep
 from qa.api.errors import invalid_field, validation_error
-from qa.api.schemas import DocumentDetail, DocumentList, DocumentSummary, IngestResult, NewDocument
+from qa.api.schemas import (
+    DocumentDetail,
+    DocumentList,
+    DocumentSummary,
+    IngestResult,
+    NewDocument,
+)
+from qa.api.text import check_article
 from qa.errors import InvalidInput, TooLarge, UnsupportedType
 from qa.ingest import article, parse
 from qa.models import Article
@@ -22,6 +30,14 @@ from qa.service import Service
 from qa.settings import Settings
 
 router = APIRouter(prefix="/documents", tags=["documents"])
+WRITE = [Depends(require_write)]  # the API key, or loopback only
+DocumentId = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="a document id, as listed by GET /documents",
+    ),
+]
 
 UPLOAD_SCHEMA = {
     "type": "object",
@@ -52,27 +68,32 @@ def list_documents(service: ServiceDep) -> DocumentList:
 
 
 @router.get("/{document_id}", responses={404: {"description": "no such document"}})
-def get_document(document_id: str, service: ServiceDep) -> DocumentDetail:
+def get_document(document_id: DocumentId, service: ServiceDep) -> DocumentDetail:
     """One article with its full text; citations' ``start``/``end`` index into ``text``."""
     return DocumentDetail.of(service.document(document_id))
 
 
-@router.post("", status_code=201, openapi_extra=ADD_BODY)
+@router.post("", status_code=201, openapi_extra=ADD_BODY, dependencies=WRITE)
 async def add_documents(
     request: Request, response: Response, service: ServiceDep, runtime: RuntimeDep
 ) -> IngestResult:
     """Add an article sent as JSON, or the articles of an uploaded file (field ``file``,
     the same formats and rules as ``qa ingest``). Sending the same article again is a
     no-op; a changed article with the same url (or file name) replaces the old one."""
-    articles = await _articles(request, service.settings)
+    articles = [check_article(a) for a in await _articles(request, service.settings)]
     result = await run_in_threadpool(_ingest, runtime, service, articles)
     if len(result.document_ids) == 1:
         response.headers["Location"] = f"/documents/{result.document_ids[0]}"
     return result
 
 
-@router.delete("/{document_id}", status_code=204, responses={404: {"description": "no such"}})
-def delete_document(document_id: str, service: ServiceDep, runtime: RuntimeDep) -> Response:
+@router.delete(
+    "/{document_id}",
+    status_code=204,
+    responses={404: {"description": "no such document"}},
+    dependencies=WRITE,
+)
+def delete_document(document_id: DocumentId, service: ServiceDep, runtime: RuntimeDep) -> Response:
     """Remove an article and its passages."""
     with runtime.write_lock:
         service.delete(document_id)
@@ -101,7 +122,7 @@ async def _articles(request: Request, settings: Settings) -> list[Article]:
 def _json_article(raw: bytes, settings: Settings) -> Article:
     try:
         data: Any = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # malformed, too deep, a number too long
         raise invalid_field(("body",), f"JSON decode error: {exc}", "json_invalid") from exc
     try:
         new = NewDocument.model_validate(data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import httpx
@@ -14,10 +15,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from qa.errors import (
     EmptyStore,
     InvalidInput,
+    ModelFailed,
+    ModelTimeout,
+    ModelUnavailable,
     NotFound,
     QAError,
     StoreUnavailable,
@@ -33,6 +38,13 @@ EMPTY_STORE = (
 )
 NOT_JSON = "The body must be JSON, sent with the header Content-Type: application/json."
 INTERNAL = "Internal server error: this is a bug, the details are in the server log."
+FASTAPI_UNREADABLE = "There was an error parsing the body"
+UNREADABLE = (
+    "The body could not be read as JSON: malformed, nested too deeply, or a number too long."
+)
+RETRY = {"Retry-After": "5"}  # with a 503: the store or the model may be back soon
+MAX_ECHO = 500  # characters of a bad input repeated in a validation error
+_SURROGATES = re.compile("[\ud800-\udfff]")  # cannot be sent as UTF-8
 
 # Most specific first: UnsupportedType and TooLarge are kinds of InvalidInput.
 _STATUS: list[tuple[type[QAError], int]] = [
@@ -42,6 +54,10 @@ _STATUS: list[tuple[type[QAError], int]] = [
     (NotFound, 404),
     (EmptyStore, 409),
     (StoreUnavailable, 503),
+    # the language model (QA_ANSWERER=llm): it answered badly, too late, or not at all
+    (ModelFailed, 502),
+    (ModelTimeout, 504),
+    (ModelUnavailable, 503),
 ]
 # Failures to reach a remote store (chroma_url) that surface as library exceptions.
 _UNAVAILABLE = (ConnectionError, TimeoutError, httpx.TransportError)
@@ -94,7 +110,8 @@ async def _qa_error(request: Request, exc: Exception) -> Response:
     status, message = describe(exc)
     if status >= 500:
         logger.error("%s %s: %s", request.method, request.url.path, message)
-    return JSONResponse(error_body(request, status, message), status_code=status)
+    headers = RETRY if status == 503 else None
+    return JSONResponse(error_body(request, status, message), status_code=status, headers=headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -102,16 +119,40 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     headers = getattr(exc, "headers", None)
     if exc.status_code in (204, 304) or exc.status_code < 200:
         return Response(status_code=exc.status_code, headers=headers)
-    body = error_body(request, exc.status_code, exc.detail)
+    if exc.status_code == 503 and not headers:
+        headers = RETRY
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed(request)}
+    detail = UNREADABLE if exc.detail == FASTAPI_UNREADABLE else exc.detail
+    body = error_body(request, exc.status_code, detail)
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    detail = json.loads(json.dumps(list(exc.errors()), default=str))
+    detail = [_compact(error) for error in exc.errors()]
     if _not_json(request, detail):  # curl -d without -H 'Content-Type: application/json'
         return JSONResponse(error_body(request, 415, NOT_JSON), status_code=415)
     return JSONResponse(error_body(request, 422, detail), status_code=422)
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route takes at this path (Starlette's 405 names one route's only)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
+
+
+def _compact(error: Any) -> Any:
+    """A validation error safe to send: JSON (NaN and the like as text), and without an
+    echo of a large input."""
+    text = _SURROGATES.sub("\ufffd", json.dumps(error, default=str, ensure_ascii=False))
+    safe = json.loads(text, parse_constant=str)
+    if isinstance(safe, dict) and len(json.dumps(safe.get("input"))) > MAX_ECHO:
+        safe.pop("input")
+    return safe
 
 
 def _not_json(request: Request, errors: list[dict[str, Any]]) -> bool:

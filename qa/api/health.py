@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException
 
 from qa.api.deps import ServiceDep
 from qa.api.schemas import Health
+from qa.errors import StoreUnavailable
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger("qa.api")
@@ -20,7 +21,12 @@ def health(service: ServiceDep) -> Health:
         documents, chunks = service.store.counts()
     except Exception as exc:  # whatever the store raises, it is not answering
         logger.error("health check: the store failed: %s", exc)
-        raise HTTPException(503, f"The vector store is unavailable: {exc}") from exc
+        message = (
+            str(exc)
+            if isinstance(exc, StoreUnavailable)
+            else f"The vector store is unavailable: {exc}"
+        )
+        raise HTTPException(503, message) from exc
     return Health(
         documents=documents,
         chunks=chunks,

@@ -4,6 +4,10 @@ The last user message is the question, the user and assistant messages before it
 the history, system (and other) messages are ignored. The answer's text carries the
 ``[n]`` markers; the citations, the standalone question and ``answered`` are extra
 top-level fields of the response (and of the last stream chunk).
+
+With the LLM answerer a stream's deltas are the model's text as generated; the checked
+answer (markers checked and renumbered) is ``answer`` in the last chunk, beside
+``citations``, ``sentences`` and ``answerer``.
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
+from qa.api.access import rate_limited
 from qa.api.deps import ServiceDep
-from qa.api.schemas import ChatFilters, PositiveInt, Question, prepare
+from qa.api.schemas import MAX_HISTORY, ChatFilters, PositiveInt, Question, prepare
 from qa.api.streaming import error_message, sse, started
 from qa.errors import InvalidInput
 from qa.models import Answer, Turn
@@ -29,6 +35,10 @@ from qa.service import Service
 router = APIRouter(prefix="/v1", tags=["openai"])
 
 MODEL_ID = "qa-extractive"
+# For the schema only: the last user message is the question (none is a 400).
+HAS_USER_MESSAGE: JsonDict = {
+    "contains": {"type": "object", "properties": {"role": {"const": "user"}}, "required": ["role"]}
+}
 CREATED = 1_700_000_000  # a fixed "created" time for the one model
 
 
@@ -46,7 +56,9 @@ class CompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = MODEL_ID
-    messages: list[ChatMessage] = Field(min_length=1)
+    messages: list[ChatMessage] = Field(
+        min_length=1, max_length=MAX_HISTORY + 1, json_schema_extra=HAS_USER_MESSAGE
+    )
     stream: bool = False
     k: PositiveInt | None = None
     filters: ChatFilters | None = None
@@ -69,6 +81,7 @@ def model(model_id: str) -> dict[str, Any]:
     "/chat/completions",
     response_model=None,
     responses={200: {"content": {"text/event-stream": {}}, "description": "with stream: true"}},
+    dependencies=[Depends(rate_limited)],
 )
 async def chat_completions(
     request: CompletionRequest, service: ServiceDep
@@ -125,9 +138,12 @@ def _question(request: CompletionRequest, service: Service) -> Question:
 
 def _extras(answer: Answer) -> dict[str, Any]:
     return {
+        "answer": answer.answer,
         "citations": [c.model_dump(mode="json") for c in answer.citations],
         "standalone_question": answer.standalone_question,
         "answered": answer.answered,
+        "answerer": answer.answerer,
+        "sentences": [s.model_dump(mode="json") for s in answer.sentences],
     }
 
 

@@ -6,16 +6,30 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from qa.api.errors import invalid_field, validation_error
+from qa.api.text import NOT_BLANK, CleanStr, clean, date_text, integral, valid_text
 from qa.errors import InvalidInput, TooLarge
 from qa.ingest import Report
 from qa.models import Document, Filters, Passage, Turn
 from qa.settings import Settings
 
 StrictStr = Annotated[str, Field(strict=True)]
-PositiveInt = Annotated[int, Field(strict=True, ge=1)]
+# 3 and 3.0 (the same integer in JSON), not "3" or true.
+PositiveInt = Annotated[int, Field(strict=True, ge=1), BeforeValidator(integral)]
+# Turns a request may send: QA_MAX_HISTORY_TURNS of them are used, more are refused.
+MAX_HISTORY = 1000
+# A date sent as text (YYYY-MM-DD): not a number of seconds since 1970.
+DateText = Annotated[date, BeforeValidator(date_text)]
 
 
 class ChatFilters(Filters):
@@ -23,15 +37,24 @@ class ChatFilters(Filters):
 
     model_config = ConfigDict(extra="forbid")
 
+    document_id: CleanStr | None = None
+    source: CleanStr | None = None
+    published_after: DateText | None = None
+    published_before: DateText | None = None
+
 
 class ChatRequest(BaseModel):
     """A question, the conversation so far, and optional retrieval settings."""
 
     model_config = ConfigDict(extra="forbid")
 
-    message: StrictStr = Field(description="the question; not empty, at most QA_MAX_MESSAGE_CHARS")
+    message: CleanStr = Field(
+        description="the question; not empty, at most QA_MAX_MESSAGE_CHARS",
+        json_schema_extra=NOT_BLANK,
+    )
     history: list[Turn] = Field(
         default_factory=list,
+        max_length=MAX_HISTORY,
         description="earlier turns, oldest first; only the last QA_MAX_HISTORY_TURNS are used",
     )
     k: PositiveInt | None = Field(default=None, description="passages to retrieve (1..max_k)")
@@ -56,7 +79,7 @@ def check_k(k: int | None, settings: Settings, loc: tuple[str, ...]) -> None:
 
 def check_text(text: str, settings: Settings, what: str = "message") -> str:
     """The stripped text, or 400 if it is empty and 413 if it is over the limit."""
-    stripped = text.strip()
+    stripped = clean(text, what).strip()
     if not stripped:
         raise InvalidInput(f"The {what} is empty: type a question.")
     if len(text) > settings.max_message_chars:
@@ -77,6 +100,8 @@ def prepare(
     """Check a question. History over QA_MAX_HISTORY_TURNS keeps only the last turns, and
     each turn is clipped to QA_MAX_MESSAGE_CHARS (the condenser needs no more)."""
     text = check_text(message, settings)
+    for number, turn in enumerate(history):
+        clean(turn.content, f"history turn {number}")
     check_k(k, settings, ("body", "k"))
     keep = max(settings.max_history_turns, 0)
     recent = history[-keep:] if keep else []
@@ -102,7 +127,7 @@ def query_filters(
     if not fields:
         return None
     try:
-        return Filters.model_validate(fields)
+        return ChatFilters.model_validate(fields)
     except ValidationError as exc:
         raise validation_error(exc, "query") from exc
 
@@ -113,13 +138,17 @@ class NewDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Annotated[
-        str, Field(strict=True), StringConstraints(strip_whitespace=True, min_length=1)
+        str,
+        Field(strict=True),
+        StringConstraints(strip_whitespace=True, min_length=1),
+        AfterValidator(valid_text),
+        Field(json_schema_extra=NOT_BLANK),
     ]
-    text: StrictStr
-    source: StrictStr | None = None
-    url: StrictStr | None = None
-    published: date | None = None
-    language: StrictStr | None = None
+    text: CleanStr
+    source: CleanStr | None = None
+    url: CleanStr | None = None
+    published: DateText | None = None
+    language: CleanStr | None = None
 
 
 class DocumentSummary(BaseModel):

@@ -1,0 +1,300 @@
+"""``make bench-load``: qa in server mode under load, on loopback only, with bounded counts.
+
+A ``chroma run`` server and ``qa serve --workers N`` against it (``bench/cluster.py``).
+Load: 32 concurrent clients send a fixed number of ``/chat`` requests while a writer adds
+documents and deletes every second one; afterwards every document is checked against what
+was written (none lost, duplicated or resurrected, text intact, nothing half-written).
+Outage: clients keep asking while the Chroma server is stopped and started again on the
+same port and path (503, then recovery with qa untouched), then while a worker process is
+killed (the others answer; uvicorn starts a new one). Writes ``bench/results/load.json``
+and ``load.md``. A benchmark, not a test: ``python -m bench.load_cluster --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.cluster import Cluster, cluster
+
+RESULTS = Path(__file__).resolve().parent / "results"
+QUESTIONS = [
+    "Who called the arrest warrant a propaganda stunt?",
+    "Who issued the arrest warrant for Trump?",
+    "What did Iran ask Interpol for?",
+    "Where does the lantern parade of the bench festival start?",
+]
+
+
+# -- phase 1: load with a concurrent writer -----------------------------------------------
+def article(n: int, run: str) -> dict[str, Any]:
+    return {
+        "title": f"Bench festival {run} number {n}",
+        "text": f"The bench festival {n} of run {run} opens on Saturday. The lantern parade "
+        f"of the bench festival starts at pier {n} at nine o'clock.",
+        "source": "Bench Gazette",
+    }
+
+
+async def chat_client(http: httpx.AsyncClient, count: int, offset: int, out: list) -> None:
+    for i in range(count):
+        question = QUESTIONS[(offset + i) % len(QUESTIONS)]
+        started = time.perf_counter()
+        try:
+            response = await http.post("/chat", json={"message": question})
+            out.append((response.status_code, time.perf_counter() - started))
+        except httpx.TransportError as exc:
+            out.append((type(exc).__name__, time.perf_counter() - started))
+
+
+async def writer(http: httpx.AsyncClient, count: int, run: str) -> dict[str, Any]:
+    """Adds ``count`` documents and deletes every second one; what should remain."""
+    kept: dict[str, dict[str, Any]] = {}
+    deleted: set[str] = set()
+    statuses: list[int] = []
+    for n in range(count):
+        body = article(n, run)
+        added = await http.post("/documents", json=body)
+        statuses.append(added.status_code)
+        if added.status_code != 201:
+            continue
+        (doc_id,) = added.json()["document_ids"]
+        kept[doc_id] = body
+        if n % 2:
+            gone = await http.delete(f"/documents/{doc_id}")
+            statuses.append(gone.status_code)
+            if gone.status_code == 204:
+                deleted.add(doc_id)
+                kept.pop(doc_id)
+    return {"kept": kept, "deleted": deleted, "statuses": statuses}
+
+
+async def load_phase(url: str, clients: int, requests: int, writes: int) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=clients + 2)
+    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as http:
+        before = {d["id"] for d in (await http.get("/documents")).json()["documents"]}
+        results: list[tuple[Any, float]] = []
+        per_client = [requests // clients + (i < requests % clients) for i in range(clients)]
+        started = time.perf_counter()
+        written, *_ = await asyncio.gather(
+            writer(http, writes, uuid.uuid4().hex[:8]),
+            *(chat_client(http, n, i, results) for i, n in enumerate(per_client)),
+        )
+        wall = time.perf_counter() - started
+        check = await verify(http, before, written)
+    latencies = sorted(t for status, t in results if status == 200)
+    return {
+        "clients": clients,
+        "requests": len(results),
+        "wall_s": round(wall, 1),
+        "statuses": _count(s for s, _ in results),
+        "server_errors_5xx": sum(1 for s, _ in results if isinstance(s, int) and s >= 500),
+        "p50_ms": _ms(statistics.median(latencies)) if latencies else None,
+        "p95_ms": _ms(latencies[int(0.95 * (len(latencies) - 1))]) if latencies else None,
+        "writer_statuses": _count(written["statuses"]),
+        **check,
+    }
+
+
+async def verify(
+    http: httpx.AsyncClient, before: set[str], written: dict[str, Any]
+) -> dict[str, Any]:
+    """The documents now against what was written: lost, duplicated, resurrected, changed."""
+    listed = [d["id"] for d in (await http.get("/documents")).json()["documents"]]
+    expected = before | set(written["kept"])
+    changed = []
+    for doc_id, body in written["kept"].items():
+        got = await http.get(f"/documents/{doc_id}")
+        if got.status_code != 200 or got.json()["text"] != body["text"]:
+            changed.append(doc_id)
+    return {
+        "documents_expected": len(expected),
+        "documents_found": len(listed),
+        "lost": sorted(expected - set(listed)),
+        "duplicated": sorted({i for i in listed if listed.count(i) > 1}),
+        "resurrected": sorted(written["deleted"] & set(listed)),
+        "unexpected": sorted(set(listed) - expected - written["deleted"]),
+        "content_mismatch": changed,
+    }
+
+
+def store_damage(chroma_port: int) -> list[str]:
+    """What ``qa doctor`` would report: chunks without documents, documents without chunks."""
+    from qa.store import Store
+
+    store = Store(Path("unused"), "bench-load", f"http://127.0.0.1:{chroma_port}")
+    return store.check().lines()
+
+
+def _count(values: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for value in values:
+        out[str(value)] = out.get(str(value), 0) + 1
+    return dict(sorted(out.items()))
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+# -- phase 2: the store goes away and comes back; a worker dies ---------------------------
+MAX_OUTAGE_REQUESTS = 4000
+
+
+async def outage_phase(c: Cluster, clients: int, seconds: float) -> dict[str, Any]:
+    """Clients ask for ``seconds`` while the store stops and starts, then a worker dies."""
+    timeline: list[tuple[float, str]] = []
+    events: dict[str, float] = {}
+    start = time.perf_counter()
+
+    async def ask(http: httpx.AsyncClient, n: int) -> None:
+        while time.perf_counter() - start < seconds and len(timeline) < MAX_OUTAGE_REQUESTS:
+            try:
+                response = await http.post("/chat", json={"message": QUESTIONS[n % 3]})
+                status = str(response.status_code)
+            except httpx.TransportError as exc:
+                status = type(exc).__name__
+            timeline.append((round(time.perf_counter() - start, 2), status))  # when answered
+            if status != "200":
+                await asyncio.sleep(0.1)  # errors come back at once: do not spin
+
+    async def chaos() -> None:
+        await asyncio.sleep(seconds * 0.15)
+        events["chroma_stopped"] = time.perf_counter() - start
+        await asyncio.to_thread(c.chroma_stop)
+        await asyncio.sleep(seconds * 0.15)
+        events["chroma_restarting"] = time.perf_counter() - start
+        await asyncio.to_thread(c.chroma_start)
+        events["chroma_started"] = time.perf_counter() - start
+        await asyncio.sleep(seconds * 0.15)
+        events["worker_killed"] = time.perf_counter() - start
+        os.kill(c.worker_pids()[0], signal.SIGKILL)
+
+    # A new connection for each request, so that requests spread over the workers.
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=c.url, timeout=120, limits=fresh) as http:
+        await asyncio.gather(chaos(), *(ask(http, n) for n in range(clients)))
+    return summarise_outage(timeline, events) | {"clients": clients, "seconds": seconds}
+
+
+def summarise_outage(timeline: list[tuple[float, str]], events: dict[str, float]) -> dict:
+    marks = [0.0, events["chroma_stopped"], events["chroma_restarting"]]
+    marks += [events["chroma_started"], events["worker_killed"], float("inf")]
+    names = ["before", "store_stopped", "store_restarting", "store_back", "worker_killed"]
+    windows = {
+        name: _count(s for t, s in timeline if lo <= t < hi)
+        for name, lo, hi in zip(names, marks, marks[1:], strict=False)
+    }
+    back = [t for t, s in timeline if s == "200" and t >= events["chroma_started"]]
+    return {
+        "events_s": {k: round(v, 2) for k, v in events.items()},
+        "windows": windows,
+        "requests": len(timeline),
+        "recovered_after_s": round(back[0] - events["chroma_started"], 2) if back else None,
+        "server_errors_other_than_503": sum(
+            1 for _, s in timeline if s.isdigit() and int(s) >= 500 and s != "503"
+        ),
+    }
+
+
+# -- report -------------------------------------------------------------------------------
+def markdown(result: dict[str, Any]) -> str:
+    load, outage = result["load"], result["outage"]
+    rows = [
+        "# Load benchmark (server mode)",
+        "",
+        f"`make bench-load`, {result['date']}: `chroma run` + `qa serve --workers "
+        f"{result['workers']}` on loopback, {result['cpus']} CPU(s).",
+        "",
+        "## Load with a concurrent writer",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+        f"| clients / `/chat` requests | {load['clients']} / {load['requests']} |",
+        f"| statuses | {load['statuses']} |",
+        f"| 5xx | {load['server_errors_5xx']} |",
+        f"| p50 / p95 latency | {load['p50_ms']} ms / {load['p95_ms']} ms |",
+        f"| wall time | {load['wall_s']} s |",
+        f"| writer statuses (POST 201, DELETE 204) | {load['writer_statuses']} |",
+        f"| documents expected / found | {load['documents_expected']} / "
+        f"{load['documents_found']} |",
+        f"| lost / duplicated / resurrected / unexpected | {len(load['lost'])} / "
+        f"{len(load['duplicated'])} / {len(load['resurrected'])} / {len(load['unexpected'])} |",
+        f"| text changed | {len(load['content_mismatch'])} |",
+        f"| half-written (qa doctor) | {len(result['damage'])} |",
+        "",
+        "## The store goes away, then a worker",
+        "",
+        f"{outage['clients']} clients ask `/chat` for {outage['seconds']} s. Events (s): "
+        f"{outage['events_s']}.",
+        "",
+        "| window (by when the answer came) | statuses |",
+        "| --- | --- |",
+        *(f"| {WINDOWS[name]} | {counts} |" for name, counts in outage["windows"].items()),
+        "",
+        f"First 200 {outage['recovered_after_s']} s after Chroma was back, qa untouched. "
+        f"5xx other than 503: {outage['server_errors_other_than_503']}. When the worker "
+        f"was killed, {_failed(outage['windows']['worker_killed'])} request(s) in flight on "
+        "it lost their connection and every other request was answered; "
+        f"workers alive at the end: {result['workers_at_end']} of {result['workers']} "
+        "(uvicorn starts a new one).",
+    ]
+    return "\n".join(rows) + "\n"
+
+
+WINDOWS = {
+    "before": "before the store stops",
+    "store_stopped": "store stopped (`chroma run` terminated)",
+    "store_restarting": "store starting again (same port and path)",
+    "store_back": "store back",
+    "worker_killed": "after one qa worker was killed (SIGKILL)",
+}
+
+
+def _failed(counts: dict[str, int]) -> int:
+    return sum(n for status, n in counts.items() if not status.isdigit())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--requests", type=int, default=640, help="/chat requests in all")
+    parser.add_argument("--writes", type=int, default=40, help="documents the writer adds")
+    parser.add_argument("--outage-seconds", type=float, default=40.0)
+    args = parser.parse_args()
+    with cluster(args.workers) as c:
+        print(f"cluster up: {c.ingest_seeds()} seed documents; load phase", flush=True)
+        load = asyncio.run(load_phase(c.url, args.clients, args.requests, args.writes))
+        damage = store_damage(c.chroma_port)
+        print("outage phase", flush=True)
+        outage = asyncio.run(outage_phase(c, 8, args.outage_seconds))
+        time.sleep(1)
+        workers_at_end = len(c.worker_pids())
+    result = {
+        "date": time.strftime("%Y-%m-%d"),
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "load": load,
+        "damage": damage,
+        "outage": outage,
+        "workers_at_end": workers_at_end,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "load.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "load.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""``make bench-perf``: ingest throughput against the model's raw ``encode``, query latency
+of ``/search`` and ``/chat`` in-process and over HTTP (sequential, 8 and 32 concurrent
+clients), the floor (one query embedding) and the server's peak memory, at the seed
+corpus and at the 2,067-paragraph SQuAD corpus. It prints figures; it asserts nothing.
+
+    .venv/bin/python -m bench.perf [--requests 96]
+
+Every timed query is a distinct SQuAD question, so no query embedding is ever cached;
+the embedding cache of passage sentences warms up as in a running service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.data import ROOT, SQUAD, load_squad
+from bench.load import Request, chat_request, latency_stats, load, search_request
+from bench.perf_md import markdown
+from bench.server import memory_mb, serving
+from bench.stores import settings_for
+from qa.embeddings import Embedder
+from qa.service import Service
+from qa.settings import Settings
+
+SEEDS = ROOT / "seeds"
+CONCURRENCY = (1, 8, 32)
+FLOOR_QUERIES = 64
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench.perf", description=__doc__)
+    parser.add_argument("--requests", type=int, default=96, help="requests per setting")
+    parser.add_argument("--seed", type=int, default=0, help="for the order of the questions")
+    parser.add_argument("--only", choices=["seeds", "squad"], help="measure one corpus")
+    parser.add_argument("--squad", type=Path, default=SQUAD)
+    parser.add_argument("--out", type=Path, default=report.RESULTS)
+    return parser.parse_args(argv)
+
+
+def questions(path: Path, seed: int) -> Iterator[str]:
+    """Distinct SQuAD questions in a seeded order, each used once."""
+    texts = list(dict.fromkeys(q.text for q in load_squad(path).questions))
+    random.Random(seed).shuffle(texts)
+    yield from texts
+
+
+def take(pool: Iterator[str], n: int) -> list[str]:
+    return [next(pool) for _ in range(n)]
+
+
+def timed_ms(call: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def sequential(call: Callable[[str], Any], texts: list[str]) -> list[float]:
+    """The latency (ms) of ``call(text)`` for each text, one after the other."""
+    return [timed_ms(partial(call, t)) for t in texts]
+
+
+def floor(embedder: Embedder, pool: Iterator[str]) -> dict[str, Any]:
+    """One query's embedding, ``embedder.encode([q])``, for distinct uncached queries."""
+    latencies = sequential(lambda q: embedder.encode([q]), take(pool, FLOOR_QUERIES))
+    return {"call": "embedder.encode([q])", **latency_stats(latencies, sum(latencies) / 1000)}
+
+
+def ingest(service: Service, feed: Callable[[Service], Any]) -> dict[str, Any]:
+    """Ingest a corpus into an empty store, then ``encode`` the same chunk texts raw."""
+    seconds = timed_ms(lambda: feed(service)) / 1000
+    documents, chunks = service.store.counts()
+    texts = [c.text for c, _ in service.store.all_chunks()]
+    model, batch = service.embedder.model, service.settings.embedding_batch_size
+
+    def encode() -> Any:  # what Embedder.encode calls, without its cache
+        return model.encode(
+            texts, batch_size=batch, normalize_embeddings=True, show_progress_bar=False
+        )
+
+    raw = timed_ms(encode) / 1000
+    return {
+        "documents": documents,
+        "chunks": chunks,
+        "ingest_seconds": round(seconds, 2),
+        "ingest_chunks_per_s": round(chunks / seconds, 1),
+        "encode_seconds": round(raw, 2),
+        "encode_chunks_per_s": round(chunks / raw, 1),
+        "pipeline_overhead": round(seconds / raw, 2),
+    }
+
+
+def in_process(service: Service, pool: Iterator[str], n: int) -> dict[str, Any]:
+    """Sequential ``Service.search`` (k=5, as /search) and ``chain.invoke`` (as /chat)."""
+    service.search("warm-up question", 5)
+    service.chain.invoke("warm-up question")
+    calls: dict[str, Callable[[str], Any]] = {
+        "search": lambda q: service.search(q, 5),
+        "chat": lambda q: service.chain.invoke(q),
+    }
+    out: dict[str, Any] = {}
+    for endpoint, call in calls.items():
+        latencies = sequential(call, take(pool, n))
+        out[endpoint] = {"concurrency": 1, **latency_stats(latencies, sum(latencies) / 1000)}
+    return out
+
+
+def over_http(settings: Settings, pool: Iterator[str], n: int, log: Path) -> dict[str, Any]:
+    """The same calls over HTTP against a server in a subprocess, then its peak memory."""
+    builders: dict[str, Callable[[str], Request]] = {"search": search_request, "chat": chat_request}
+    out: dict[str, Any] = {"search": [], "chat": []}
+    with serving(settings, log) as server:
+        load(server.url, [search_request("warm-up"), chat_request("warm-up")], 1)
+        for concurrency in CONCURRENCY:
+            for endpoint, build in builders.items():
+                requests = [build(q) for q in take(pool, n)]
+                out[endpoint].append(load(server.url, requests, concurrency))
+                print(f"    http {endpoint} x{concurrency}: {out[endpoint][-1]}", file=sys.stderr)
+        out["server_memory"] = memory_mb(server.process.pid)
+    return out
+
+
+def corpus(
+    name: str, feed: Callable[[Service], Any], embedder: Embedder, pool: Iterator[str], n: int
+) -> dict[str, Any]:
+    """Every measurement on one corpus, in a temporary store."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-perf-{name}-") as tmp:
+        settings = settings_for(Path(tmp), f"perf-{name}")
+        service = Service(settings, embedder=embedder)
+        result: dict[str, Any] = {"ingest": ingest(service, feed)}
+        print(f"  {name} ingest: {result['ingest']}", file=sys.stderr)
+        result["in_process"] = in_process(service, pool, n)
+        print(f"  {name} in-process: {result['in_process']}", file=sys.stderr)
+        result["http"] = over_http(settings, pool, n, Path(tmp) / "server.log")
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    data: dict[str, Any] = {"environment": report.environment(), "requests": args.requests}
+    pool = questions(args.squad, args.seed)
+    settings = Settings()
+    embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
+    embedder.model.encode(["warm-up"] * 8, show_progress_bar=False)
+    data["floor"] = floor(embedder, pool)
+    print(f"floor: {data['floor']}", file=sys.stderr)
+    articles = load_squad(args.squad).articles
+    feeds: dict[str, Callable[[Service], Any]] = {
+        "seeds": lambda service: service.ingest_paths([SEEDS]),
+        "squad": lambda service: service.ingest(articles),
+    }
+    data["corpora"] = {
+        name: corpus(name, feed, embedder, pool, args.requests)
+        for name, feed in feeds.items()
+        if args.only in (None, name)
+    }
+    report.finish(data, started)
+    report.write("perf", data, markdown(data), args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Chroma clients, and collections whose failures to reach the store raise ``StoreUnavailable``.
+
+With ``QA_CHROMA_URL`` the store is a ``chroma run`` server (or any Chroma behind that
+address) reached over HTTP; without it, an embedded ``PersistentClient`` in a directory.
+A server that goes away makes every call fail at once with ``StoreUnavailable`` (the API
+answers 503), and the next call after it is back works again: collections are looked up
+anew after a failure, so a restarted (even an emptied) server is picked up by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import httpx
+from chromadb.errors import ChromaError
+
+from qa.errors import StoreUnavailable
+
+# chromadb's HTTP client waits forever by default: a hung server would hang every request.
+HTTP_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# Chroma errors that say the store is away or refuses us, not that the request was wrong.
+_AWAY_CODES = {401, 403, 404, 429}
+
+
+def connect(directory: Path, url: str | None) -> Any:
+    """A Chroma client: HTTP to ``url`` if given, else embedded in ``directory``."""
+    if not url:
+        directory.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(directory))
+    parsed = urlparse(url)
+    client = chromadb.HttpClient(
+        host=parsed.hostname or "127.0.0.1",
+        port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+        ssl=parsed.scheme == "https",
+    )
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = HTTP_TIMEOUT
+    return client
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the store cannot be reached (rather than a bug of ours)."""
+    if isinstance(exc, httpx.TransportError | httpx.HTTPStatusError | ConnectionError):
+        return True
+    if isinstance(exc, TimeoutError):
+        return True
+    if isinstance(exc, ChromaError):
+        code = exc.code()
+        return code >= 500 or code in _AWAY_CODES
+    # chromadb raises a bare Exception for an HTTP error without a Chroma body (a proxy's 502)
+    return type(exc) is Exception
+
+
+def failure(where: str, exc: BaseException) -> StoreUnavailable:
+    detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return StoreUnavailable(
+        f"The vector store at {where} is unavailable ({type(exc).__name__}: {detail}); "
+        "try again when it is back."
+    )
+
+
+class Guarded:
+    """A Chroma collection: the same methods, but a store that cannot be reached raises
+    ``StoreUnavailable``, and the collection is opened again on the next call."""
+
+    def __init__(self, open_collection: Callable[[], Any], where: str):
+        self._open = open_collection
+        self._where = where
+        self._collection: Any = None
+        self._collection = self._call(lambda c: c)
+
+    def _call(self, operation: Callable[[Any], Any]) -> Any:
+        try:
+            collection = self._collection
+            if collection is None:
+                collection = self._collection = self._open()
+            return operation(collection)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            self._collection = None
+            raise failure(self._where, exc) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = self._call(lambda c: getattr(c, name))
+        if not callable(value):
+            return value  # an attribute (name, id, metadata): as it is
+
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return self._call(lambda c: getattr(c, name)(*args, **kwargs))
+
+        method.__name__ = name
+        return method

@@ -1,0 +1,90 @@
+"""Real servers for the tests, all on free loopback ports: a ``chroma run`` server in a
+directory (stoppable and restartable on the same port and path), and an app served by
+uvicorn in a thread (real HTTP, sharing the test's loaded model)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from tests.helpers import free_port
+
+CHROMA = Path(sys.executable).parent / "chroma"  # installed with chromadb
+
+
+class ChromaServer:
+    """``chroma run --path PATH --host 127.0.0.1 --port PORT``, logging to PATH.log."""
+
+    def __init__(self, path: Path, port: int | None = None):
+        self.path = path
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = path.with_suffix(".log")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> ChromaServer:
+        command = [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1"]
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [*command, "--port", str(self.port)], stdout=out, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"chroma exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise AssertionError(f"chroma was not ready in {timeout:.0f}s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.process = None
+
+
+@contextmanager
+def chroma_server(path: Path) -> Iterator[ChromaServer]:
+    server = ChromaServer(path).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def serve_app(app: Any, timeout: float = 30.0) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread; yields its URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise AssertionError("the app server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)

@@ -1,0 +1,210 @@
+"""Access control and limits: the API key for writes (and reads), writes refused off
+loopback without a key, per-client rate limits on the chat routes, CORS, body limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from qa.api import create_app
+from qa.api.access import RateLimiter, is_loopback, parse_rate
+from qa.embeddings import Embedder
+from qa.service import Service
+from qa.settings import Settings, get_settings
+from tests.helpers import PROPAGANDA, copy_store
+
+KEY = "s3cret-key"
+ARTICLE = {"title": "Ferry news", "text": "The night ferry to the islands runs again from May."}
+
+
+@pytest.fixture
+def make_client(tmp_path: Path, seeded_dir: Path, embedder: Embedder) -> Iterator[Any]:
+    """``make_client(**settings)``: a TestClient over a private copy of the seeded store."""
+    store = copy_store(seeded_dir, tmp_path / "store")
+    clients: list[TestClient] = []
+
+    def make(client: tuple[str, int] = ("127.0.0.1", 50000), **fields: Any) -> TestClient:
+        settings = Settings(vectorstore_dir=store, **fields)
+        app = create_app(settings, service=Service(settings, embedder=embedder))
+        clients.append(TestClient(app, client=client).__enter__())
+        return clients[-1]
+
+    yield make
+    for made in clients:
+        made.__exit__(None, None, None)
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def detail(response: Any) -> str:
+    return str(response.json()["detail"])
+
+
+# -- keys and the loopback rule -------------------------------------------------------
+def test_writes_need_the_key_when_one_is_set(make_client: Any) -> None:
+    client = make_client(api_key=KEY)
+    for headers in ({}, bearer("wrong"), {"Authorization": f"Basic {KEY}"}, bearer("")):
+        refused = client.post("/documents", json=ARTICLE, headers=headers)
+        assert refused.status_code == 401, refused.text
+        assert "QA_API_KEY" in detail(refused) and refused.headers["www-authenticate"] == "Bearer"
+    assert len(client.get("/documents").json()["documents"]) == 2  # reads stay open
+    added = client.post("/documents", json=ARTICLE, headers=bearer(KEY))
+    assert added.status_code == 201, added.text
+    (new_id,) = added.json()["document_ids"]
+    assert client.delete(f"/documents/{new_id}").status_code == 401
+    assert client.delete(f"/documents/{new_id}", headers=bearer(KEY)).status_code == 204
+    assert client.post("/chat", json={"message": PROPAGANDA}).status_code == 200
+
+
+def test_reads_need_the_key_with_api_key_read(make_client: Any) -> None:
+    client = make_client(api_key=KEY, api_key_read=True)
+    for path in ("/documents", "/search?q=Interpol", "/v1/models"):
+        assert client.get(path).status_code == 401, path
+        assert client.get(path, headers=bearer(KEY)).status_code == 200, path
+    assert client.post("/chat", json={"message": PROPAGANDA}).status_code == 401
+    chat = client.post("/chat", json={"message": PROPAGANDA}, headers=bearer(KEY))
+    assert chat.status_code == 200
+    assert client.get("/health").status_code == 200  # for load balancers
+    assert client.get("/").status_code == 200  # the page itself
+
+
+def test_reads_without_a_key_to_check_are_refused(make_client: Any) -> None:
+    client = make_client(api_key_read=True)
+    refused = client.get("/documents")
+    assert refused.status_code == 403 and "QA_API_KEY" in detail(refused)
+
+
+def test_writes_off_loopback_without_a_key_are_refused(make_client: Any) -> None:
+    client = make_client(host="0.0.0.0")
+    refused = client.post("/documents", json=ARTICLE)
+    assert refused.status_code == 403
+    assert "0.0.0.0" in detail(refused) and "QA_API_KEY" in detail(refused)
+    listed = client.get("/documents").json()["documents"]
+    assert client.delete(f"/documents/{listed[0]['id']}").status_code == 403
+    assert len(client.get("/documents").json()["documents"]) == 2
+    assert client.post("/chat", json={"message": PROPAGANDA}).status_code == 200
+    keyed = make_client(host="0.0.0.0", api_key=KEY)
+    assert keyed.post("/documents", json=ARTICLE, headers=bearer(KEY)).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("[::1]", True),
+     ("127.0.0.2", True), ("0.0.0.0", False), ("::", False), ("192.0.2.7", False),
+     ("example.org", False)],
+)  # fmt: skip
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_serve_host_reaches_the_app_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from qa.cli import app
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw, host_setting=None))
+    monkeypatch.setenv("QA_HOST", "127.0.0.1")
+    monkeypatch.delenv("QA_API_KEY", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--port", "8123"])
+        assert result.exit_code == 0, result.output
+        assert seen["host"] == "0.0.0.0" and get_settings().host == "0.0.0.0"
+        assert "without QA_API_KEY" in result.output
+    finally:
+        get_settings.cache_clear()
+
+
+# -- rate limits ----------------------------------------------------------------------
+def test_chat_routes_are_rate_limited_per_client(make_client: Any) -> None:
+    client = make_client(rate_limit="3/minute")
+    assert client.post("/chat", json={"message": PROPAGANDA}).status_code == 200
+    with client.stream("POST", "/chat/stream", json={"message": PROPAGANDA}) as stream:
+        assert stream.status_code == 200
+        stream.read()
+    openai = {"messages": [{"role": "user", "content": PROPAGANDA}]}
+    assert client.post("/v1/chat/completions", json=openai).status_code == 200
+    for path, body in (("/chat", {"message": PROPAGANDA}), ("/v1/chat/completions", openai)):
+        limited = client.post(path, json=body)
+        assert limited.status_code == 429, limited.text
+        assert "3/minute" in detail(limited) and "QA_RATE_LIMIT" in detail(limited)
+        assert int(limited.headers["retry-after"]) >= 1
+    assert "error" in limited.json()  # the OpenAI shape under /v1
+    assert client.get("/search", params={"q": "Interpol"}).status_code == 200  # not limited
+    other = make_client(client=("127.0.0.9", 50000), rate_limit="3/minute")
+    assert other.post("/chat", json={"message": PROPAGANDA}).status_code == 200
+    unlimited = make_client(rate_limit="off")
+    for _ in range(5):
+        assert unlimited.post("/chat", json={"message": "Who is Brian Hook?"}).status_code == 200
+
+
+def test_rate_limiter_refills_over_its_period() -> None:
+    now = [0.0]
+    limiter = RateLimiter(parse_rate("2/second") or pytest.fail(), clock=lambda: now[0])
+    assert limiter.take("a") == limiter.take("a") == 0.0
+    assert limiter.take("a") == pytest.approx(0.5)
+    assert limiter.take("b") == 0.0
+    now[0] += 0.5
+    assert limiter.take("a") == 0.0 and limiter.take("a") > 0
+    limiter.max_clients = 1
+    now[0] += 10
+    assert limiter.take("c") == 0.0 and set(limiter._buckets) == {"c"}
+
+
+@pytest.mark.parametrize("spec", ["60", "ten/minute", "0/minute", "5/fortnight", "5 per day"])
+def test_bad_rate_limits_are_refused(spec: str) -> None:
+    with pytest.raises(ValueError, match="QA_RATE_LIMIT"):
+        parse_rate(spec)
+
+
+def test_rate_limit_spellings() -> None:
+    assert parse_rate("off") is None and parse_rate("") is None
+    rate = parse_rate(" 100 / Hour ")
+    assert rate is not None and (rate.count, rate.seconds) == (100, 3600.0)
+
+
+# -- CORS and body limits -------------------------------------------------------------
+PREFLIGHT = {
+    "Origin": "https://news.example.org",
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "content-type",
+}
+
+
+def test_cors_is_closed_by_default(make_client: Any) -> None:
+    client = make_client()
+    preflight = client.options("/chat", headers=PREFLIGHT)
+    assert "access-control-allow-origin" not in preflight.headers
+    plain = client.get("/documents", headers={"Origin": PREFLIGHT["Origin"]})
+    assert "access-control-allow-origin" not in plain.headers
+
+
+def test_cors_opens_to_configured_origins_only(make_client: Any) -> None:
+    client = make_client(cors_origins="https://news.example.org/, https://other.example")
+    preflight = client.options("/chat", headers=PREFLIGHT)
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == PREFLIGHT["Origin"]
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    refused = client.options("/chat", headers={**PREFLIGHT, "Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in refused.headers
+    error = client.post("/chat", json={"message": ""}, headers={"Origin": PREFLIGHT["Origin"]})
+    assert error.status_code == 400  # errors carry the header too, so pages can read them
+    assert error.headers["access-control-allow-origin"] == PREFLIGHT["Origin"]
+
+
+def test_bodies_other_than_uploads_have_their_own_limit(make_client: Any) -> None:
+    client = make_client(max_body_bytes=10_000, max_upload_bytes=50_000)
+    big = {"message": "Who?", "history": [{"role": "user", "content": "x" * 2000}] * 6}
+    refused = client.post("/chat", json=big)
+    assert refused.status_code == 413 and "QA_MAX_BODY_BYTES" in detail(refused)
+    article = {"title": "Long read", "text": "A sentence about the harbour. " * 1000}
+    assert client.post("/documents", json=article).status_code == 201  # 30 kB: an upload
+    assert client.post("/chat", json={"message": PROPAGANDA}).status_code == 200

@@ -1,0 +1,233 @@
+"""Server mode: a real ``chroma run`` on a free loopback port, apps served over real HTTP
+(uvicorn) against it. Two apps stand for two workers: a write by one is seen by the other,
+keyword index included. A store that goes away is a 503, and the app recovers by itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from chromadb.errors import InternalError, InvalidArgumentError, NotFoundError
+
+from qa.api import create_app
+from qa.embeddings import Embedder
+from qa.service import Service
+from qa.settings import Settings, get_settings
+from qa.store_client import unavailable
+from tests.conftest import SEEDS
+from tests.helpers import PROPAGANDA
+from tests.servers import ChromaServer, chroma_server, serve_app
+from tests.test_doctor import check_doctor_repairs, doctor_runner
+
+ARTICLE = {
+    "title": "Harbour festival",
+    "text": "The Riverside harbour festival opens on Saturday. "
+    "The lantern parade starts at the Old Lighthouse on Pier Road at nine o'clock.",
+    "source": "Riverside Gazette",
+    "published": "2024-05-01",
+}
+LANTERN = "Where does the lantern parade start?"
+
+
+@pytest.fixture(scope="module")
+def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    with chroma_server(tmp_path_factory.mktemp("chroma") / "data") as server:
+        yield server
+
+
+def server_settings(url: str, collection: str, tmp_path: Path) -> Settings:
+    return Settings(vectorstore_dir=tmp_path / "unused", chroma_url=url, collection=collection)
+
+
+def seeded_service(settings: Settings, embedder: Embedder) -> Service:
+    service = Service(settings, embedder=embedder)
+    report = service.ingest_paths([SEEDS])
+    assert len(report.document_ids) == 2 and not report.rejected
+    return service
+
+
+def ids(url: str) -> list[str]:
+    response = httpx.get(f"{url}/documents")
+    assert response.status_code == 200, response.text
+    return [d["id"] for d in response.json()["documents"]]
+
+
+def test_a_write_by_one_worker_is_seen_by_another(
+    chroma: ChromaServer, embedder: Embedder, tmp_path: Path
+) -> None:
+    settings = server_settings(chroma.url, "shared", tmp_path)
+    one = seeded_service(settings, embedder)
+    two = Service(settings, embedder=embedder)
+    with (
+        serve_app(create_app(settings, service=one)) as a,
+        serve_app(create_app(settings, service=two)) as b,
+    ):
+        assert httpx.get(f"{b}/search", params={"q": "Interpol"}).status_code == 200
+        before = two.retriever.index().revision
+        created = httpx.post(f"{a}/documents", json=ARTICLE)
+        assert created.status_code == 201, created.text
+        (new_id,) = created.json()["document_ids"]
+
+        assert new_id in ids(b) and len(ids(b)) == 3
+        assert httpx.get(f"{b}/documents/{new_id}").json()["text"] == ARTICLE["text"]
+        found = httpx.get(f"{b}/search", params={"q": "lantern parade Old Lighthouse"}).json()
+        assert found["results"][0]["document_id"] == new_id
+        index = two.retriever.index()  # the keyword side of worker b, rebuilt
+        assert index.revision != before and new_id in index.documents
+        passages = [c for c in index.chunks if c.document_id == new_id]
+        assert len(passages) == index.documents[new_id].chunks > 0
+        answer = httpx.post(f"{b}/chat", json={"message": LANTERN}).json()
+        assert answer["citations"] and answer["citations"][0]["document_id"] == new_id
+
+        assert httpx.delete(f"{b}/documents/{new_id}").status_code == 204
+        assert httpx.get(f"{a}/documents/{new_id}").status_code == 404
+        found = httpx.get(f"{a}/search", params={"q": "lantern parade Old Lighthouse"}).json()
+        assert new_id not in {r["document_id"] for r in found["results"]}
+        assert new_id not in one.retriever.index().documents
+        assert httpx.get(f"{a}/health").json()["documents"] == 2
+
+
+def test_ingest_search_chat_stream_and_delete(
+    chroma: ChromaServer, embedder: Embedder, tmp_path: Path
+) -> None:
+    settings = server_settings(chroma.url, "crud", tmp_path)
+    with serve_app(create_app(settings, service=Service(settings, embedder=embedder))) as url:
+        assert httpx.get(f"{url}/health").json()["documents"] == 0
+        empty = httpx.post(f"{url}/chat", json={"message": PROPAGANDA})
+        assert empty.status_code == 409
+        for path in sorted(SEEDS.glob("*.md")):
+            upload = {"file": (path.name, path.read_bytes(), "text/markdown")}
+            assert httpx.post(f"{url}/documents", files=upload).status_code == 201
+        answer = httpx.post(f"{url}/chat", json={"message": PROPAGANDA}, timeout=30).json()
+        assert answer["answered"] and answer["citations"]
+        with httpx.stream("POST", f"{url}/chat/stream", json={"message": PROPAGANDA}) as events:
+            body = events.read().decode()
+        assert events.status_code == 200 and "event: done" in body
+        for document_id in ids(url):
+            assert httpx.delete(f"{url}/documents/{document_id}").status_code == 204
+        assert httpx.get(f"{url}/health").json()["chunks"] == 0
+
+
+CALLS: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", "/health", {}),
+    ("POST", "/chat", {"json": {"message": PROPAGANDA}}),
+    ("POST", "/chat/stream", {"json": {"message": PROPAGANDA}}),
+    ("POST", "/v1/chat/completions", {"json": {"messages": [{"role": "user", "content": "Hi?"}]}}),
+    ("GET", "/search", {"params": {"q": "Interpol"}}),
+    ("GET", "/documents", {}),
+    ("POST", "/documents", {"json": ARTICLE}),
+]
+
+
+def assert_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    detail = response.json()["detail"]
+    assert "vector store" in detail and "unavailable" in detail, detail
+    assert response.headers["retry-after"]
+
+
+def test_store_outage_is_503_and_the_app_recovers_by_itself(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    chroma = ChromaServer(tmp_path / "chroma").start()
+    try:
+        settings = server_settings(chroma.url, "outage", tmp_path)
+        service = seeded_service(settings, embedder)
+        with serve_app(create_app(settings, service=service)) as url:
+            (first, _) = ids(url)
+            assert httpx.post(f"{url}/chat", json={"message": PROPAGANDA}).status_code == 200
+            chroma.stop()
+            for method, path, kwargs in CALLS:
+                assert_unavailable(httpx.request(method, f"{url}{path}", **kwargs))
+            assert_unavailable(httpx.get(f"{url}/documents/{first}"))
+            assert_unavailable(httpx.delete(f"{url}/documents/{first}"))
+            assert httpx.get(f"{url}/").status_code == 200  # the page still loads
+
+            chroma.start()  # the same port and path; the app is not restarted
+            answer = httpx.post(f"{url}/chat", json={"message": PROPAGANDA})
+            assert answer.status_code == 200 and answer.json()["answered"]
+            assert len(ids(url)) == 2  # the refused writes left nothing behind
+            assert httpx.get(f"{url}/health").status_code == 200
+    finally:
+        chroma.stop()
+
+
+def test_an_app_started_before_its_store_comes_up(embedder: Embedder, tmp_path: Path) -> None:
+    chroma = ChromaServer(tmp_path / "chroma")  # not started yet
+    try:
+        settings = server_settings(chroma.url, "late", tmp_path)
+        app = create_app(settings, embedder=embedder)
+        app.state.runtime.retry_seconds = 0.2
+        with serve_app(app) as url:
+            down = httpx.get(f"{url}/health")
+            assert down.status_code == 503 and "not ready" in down.json()["detail"]
+            chroma.start()
+            for _ in range(50):
+                if httpx.get(f"{url}/health").status_code == 200:
+                    break
+                httpx.get(f"{url}/documents")  # a request retries the start-up
+            assert httpx.get(f"{url}/health").json()["documents"] == 0
+    finally:
+        chroma.stop()
+
+
+def test_doctor_repairs_a_store_on_the_server(
+    chroma: ChromaServer, embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = server_settings(chroma.url, "doctor", tmp_path)
+    env = {"QA_CHROMA_URL": chroma.url, "QA_COLLECTION": "doctor"}
+    try:
+        check_doctor_repairs(doctor_runner(monkeypatch), env, seeded_service(settings, embedder))
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_delete_while_the_keyword_index_is_built(
+    chroma: ChromaServer, embedder: Embedder, tmp_path: Path
+) -> None:
+    """Another worker deletes a document while this one rebuilds its keyword index (between
+    its reads of the documents and of the chunks): every indexed passage still has its
+    document, and searches answer."""
+    settings = server_settings(chroma.url, "race", tmp_path)
+    service = seeded_service(settings, embedder)
+    other = Service(settings, embedder=embedder)
+    gone = service.documents()[0].id
+    store, deleted = service.store, []
+
+    def then_delete(read: Any) -> Any:
+        def wrapped(*args: Any) -> Any:
+            found = read(*args)
+            if not deleted:
+                deleted.append(gone)
+                other.delete(gone)
+            return found
+
+        return wrapped
+
+    store.documents = then_delete(store.documents)  # type: ignore[method-assign]
+    store.all_chunks = then_delete(store.all_chunks)  # type: ignore[method-assign]
+    index = service.retriever.index()
+    assert deleted and {c.document_id for c in index.chunks} <= set(index.documents)
+    results = service.search("Who called the arrest warrant a propaganda stunt?", 10)
+    assert results and all(r.document_id in index.documents for r in results)
+
+
+@pytest.mark.parametrize(
+    ("error", "away"),
+    [
+        (httpx.ConnectError("refused"), True),
+        (httpx.ReadTimeout("slow"), True),
+        (ConnectionResetError(), True),
+        (InternalError("the server failed"), True),
+        (NotFoundError("Collection abc does not exist"), True),  # emptied or replaced
+        (Exception("502 Bad Gateway"), True),  # an HTTP error without a Chroma body
+        (InvalidArgumentError("bad where clause"), False),  # our bug: stays a 500
+        (ValueError("bad"), False),
+        (KeyError("x"), False),
+    ],
+)
+def test_which_failures_mean_the_store_is_away(error: Exception, away: bool) -> None:
+    assert unavailable(error) is away

@@ -1,0 +1,173 @@
+"""The LLM answerer against a real OpenAI-compatible server on loopback: llama-cpp-python's
+server with a tiny model (``make test-llm``). Skipped unless ``QA_TEST_LLM=1``.
+
+The server is started here on a free port from ``QA_TEST_LLM_MODEL`` (a GGUF file, with
+``QA_TEST_LLM_CHAT_FORMAT`` when the file has no chat template), or an
+already running one is used from ``QA_TEST_LLM_URL`` (e.g. Ollama's
+``http://127.0.0.1:11434/v1`` with ``QA_TEST_LLM_NAME`` naming its model). The model is
+tiny: these tests check the wiring (requests, streaming, the citation check, failures and
+the fallback), not the quality of its prose.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from qa.api import create_app
+from qa.embeddings import Embedder
+from qa.llm import chat_model
+from qa.models import Answer, Turn
+from qa.service import Service
+from qa.settings import Settings
+from tests.helpers import PROPAGANDA, check_citations, free_port, sse_events, sse_json
+
+pytestmark = [
+    pytest.mark.llm,
+    pytest.mark.skipif(os.environ.get("QA_TEST_LLM") != "1", reason="QA_TEST_LLM=1 runs it"),
+]
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the model server exited:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"the model server was not ready in {timeout:.0f}s")
+
+
+@pytest.fixture(scope="module")
+def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a running OpenAI-compatible server (started here if need be)."""
+    if given := os.environ.get("QA_TEST_LLM_URL"):
+        yield given
+        return
+    model = os.environ.get("QA_TEST_LLM_MODEL")
+    assert model and Path(model).is_file(), "QA_TEST_LLM_MODEL must name a GGUF file"
+    port = free_port()
+    log = tmp_path_factory.mktemp("llm-server") / "server.log"
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
+        "--port", str(port), "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 2),
+    ]  # fmt: skip
+    if chat_format := os.environ.get("QA_TEST_LLM_CHAT_FORMAT"):  # the GGUF names none
+        command += ["--chat_format", chat_format]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait(f"http://127.0.0.1:{port}/v1", process, log)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def llm_settings(llm_url: str, seeded_dir: Path) -> Settings:
+    return Settings(
+        vectorstore_dir=seeded_dir,
+        answerer="llm",
+        llm_base_url=llm_url,
+        llm_model=os.environ.get("QA_TEST_LLM_NAME", "default"),
+        llm_timeout=120,
+        llm_max_tokens=64,
+        k=3,
+    )
+
+
+@pytest.fixture(scope="module")
+def service(llm_settings: Settings, embedder: Embedder) -> Service:
+    return Service(llm_settings, embedder=embedder)
+
+
+def texts(service: Service) -> dict[str, str]:
+    return {d.id: d.text for d in service.documents()}
+
+
+def consistent(answer: dict[str, Any], documents: dict[str, str]) -> None:
+    """Whatever the model said, the checked answer holds together."""
+    assert answer["answerer"] == "llm"
+    check_citations(answer, documents)
+    assert [c["n"] for c in answer["citations"]] == list(range(1, len(answer["citations"]) + 1))
+    if answer["answered"]:
+        assert any(s["supported"] for s in answer["sentences"])
+        used = {n for s in answer["sentences"] for n in s["citations"]}
+        assert used == {c["n"] for c in answer["citations"]}
+    else:
+        assert answer["citations"] == [] and answer["sentences"] == []
+
+
+def test_the_server_answers_a_request(llm_settings: Settings) -> None:
+    reply = chat_model(llm_settings, max_tokens=8).invoke("Say hello.")
+    assert isinstance(reply.text, str) and reply.text.strip()
+
+
+def test_chat_gives_a_checked_answer(service: Service) -> None:
+    answer = service.chain.invoke(PROPAGANDA)
+    consistent(answer.model_dump(), texts(service))
+    assert answer.timings_ms["answer"] > 0
+
+
+def test_follow_ups_are_rewritten_by_the_model(service: Service) -> None:
+    history = [
+        Turn(role="user", content="Who was the head of Iran's Quds Force?"),
+        Turn(role="assistant", content="Qassem Soleimani was the head of the Quds Force. [1]"),
+    ]
+    standalone = service.condense("How old was he?", history)
+    assert isinstance(standalone, str) and standalone.strip()
+
+
+def test_streams_token_by_token_with_checked_citations(service: Service) -> None:
+    with TestClient(create_app(service.settings, service=service)) as client:
+        with client.stream("POST", "/chat/stream", json={"message": PROPAGANDA}) as response:
+            assert response.status_code == 200
+            events = sse_json(response.read().decode())
+        names = [name for name, _ in events]
+        assert names[0] == "citations" and names[-1] == "done" and names.count("delta") > 1
+        consistent(events[-1][1], texts(service))
+        body = {"messages": [{"role": "user", "content": PROPAGANDA}], "stream": True}
+        with client.stream("POST", "/v1/chat/completions", json=body) as response:
+            lines = response.read().decode().split("\n")
+        chunks = [json.loads(d) for _, d in sse_events(lines) if d != "[DONE]"]
+        assert len(chunks) > 2 and chunks[-1]["answerer"] == "llm"
+        assert isinstance(chunks[-1]["citations"], list)
+
+
+def test_a_dead_server_is_503_or_the_fallback(llm_settings: Settings, embedder: Embedder) -> None:
+    dead = llm_settings.model_copy(
+        update={"llm_base_url": f"http://127.0.0.1:{free_port()}/v1", "llm_max_retries": 0}
+    )
+    with TestClient(create_app(dead, service=Service(dead, embedder=embedder))) as client:
+        response = client.post("/chat", json={"message": PROPAGANDA})
+        assert response.status_code == 503 and "cannot be reached" in response.json()["detail"]
+    fallback = dead.model_copy(update={"llm_fallback": "extractive"})
+    answer = Service(fallback, embedder=embedder).chain.invoke(PROPAGANDA)
+    assert isinstance(answer, Answer) and answer.answerer == "extractive (fallback)"
+    assert answer.answered and "Brian Hook" in answer.answer
+
+
+def test_a_slow_server_is_504(llm_settings: Settings, embedder: Embedder) -> None:
+    slow = llm_settings.model_copy(update={"llm_timeout": 0.01, "llm_max_retries": 0})
+    with TestClient(create_app(slow, service=Service(slow, embedder=embedder))) as client:
+        response = client.post("/chat", json={"message": PROPAGANDA})
+        assert response.status_code == 504 and "in time" in response.json()["detail"]
