@@ -37,8 +37,8 @@ eval-check: install
 	QA_VECTORSTORE_DIR=$(EVAL_STORE) $(QA) eval --out eval/results --check
 
 lint: install
-	.venv/bin/ruff check qa tests eval
-	.venv/bin/ruff format --check qa tests eval
+	.venv/bin/ruff check qa tests eval bench
+	.venv/bin/ruff format --check qa tests eval bench
 	.venv/bin/mypy qa
 
 format: install

@@ -113,33 +113,37 @@ def in_process(service: Service, pool: Iterator[str], n: int) -> dict[str, Any]:
     return out
 
 
-def over_http(settings: Settings, pool: Iterator[str], n: int, log: Path) -> dict[str, Any]:
-    """The same calls over HTTP against a server in a subprocess, then its peak memory."""
+def over_http(settings: Settings, pool: Iterator[str], n: int, logs: Path) -> dict[str, Any]:
+    """The same calls over HTTP. Each number of clients gets a newly started server (a
+    cold embedding cache, as in-process), whose memory is read after its requests."""
     builders: dict[str, Callable[[str], Request]] = {"search": search_request, "chat": chat_request}
-    out: dict[str, Any] = {"search": [], "chat": []}
-    with serving(settings, log) as server:
-        load(server.url, [search_request("warm-up"), chat_request("warm-up")], 1)
-        for concurrency in CONCURRENCY:
+    out: dict[str, Any] = {"search": [], "chat": [], "server_memory": []}
+    for concurrency in CONCURRENCY:
+        with serving(settings, logs / f"server-{concurrency}.log") as server:
+            load(server.url, [search_request("warm-up"), chat_request("warm-up")], 1)
             for endpoint, build in builders.items():
                 requests = [build(q) for q in take(pool, n)]
                 out[endpoint].append(load(server.url, requests, concurrency))
                 print(f"    http {endpoint} x{concurrency}: {out[endpoint][-1]}", file=sys.stderr)
-        out["server_memory"] = memory_mb(server.process.pid)
+            memory = memory_mb(server.process.pid)
+            out["server_memory"].append({"concurrency": concurrency, **memory})
     return out
 
 
 def corpus(
     name: str, feed: Callable[[Service], Any], embedder: Embedder, pool: Iterator[str], n: int
 ) -> dict[str, Any]:
-    """Every measurement on one corpus, in a temporary store."""
+    """Every measurement on one corpus, in a temporary store. The queries in-process go to
+    a service with a newly loaded embedder: the one that ingested has every chunk cached,
+    which a server started after an ingest does not."""
     with tempfile.TemporaryDirectory(prefix=f"bench-perf-{name}-") as tmp:
         settings = settings_for(Path(tmp), f"perf-{name}")
-        service = Service(settings, embedder=embedder)
-        result: dict[str, Any] = {"ingest": ingest(service, feed)}
+        result: dict[str, Any] = {"ingest": ingest(Service(settings, embedder=embedder), feed)}
         print(f"  {name} ingest: {result['ingest']}", file=sys.stderr)
-        result["in_process"] = in_process(service, pool, n)
+        fresh = Embedder(settings.embedding_model, settings.embedding_batch_size)
+        result["in_process"] = in_process(Service(settings, embedder=fresh), pool, n)
         print(f"  {name} in-process: {result['in_process']}", file=sys.stderr)
-        result["http"] = over_http(settings, pool, n, Path(tmp) / "server.log")
+        result["http"] = over_http(settings, pool, n, Path(tmp))
     return result
 
 

@@ -16,14 +16,16 @@ NOTES = """## How the figures are made
 - **Floor**: `embedder.encode([q])` for one distinct, uncached question: no query can be
   answered faster than its own embedding.
 - **In-process**: `Service.search(q, 5)` (what `GET /search` runs) and
-  `service.chain.invoke(q)` (what `POST /chat` runs), sequential, after one warm-up.
+  `service.chain.invoke(q)` (what `POST /chat` runs), sequential, after one warm-up, on a
+  service with a newly loaded embedder (the ingesting one has every chunk cached).
 - **HTTP**: `uvicorn --factory qa.api:create_app` in a subprocess on 127.0.0.1 over the
-  same store; `GET /search?q=..&k=5` and `POST /chat {"message": q}` from
-  `httpx.AsyncClient`, a fixed number of requests per row, at most N in flight. Latency is
-  per request (queueing included); throughput = requests / wall time.
-- Every timed request asks a different SQuAD question (never a cached query embedding).
-  Embeddings of passage sentences are cached as in a running service.
-- **Peak RSS**: the server process's `VmHWM` (/proc/<pid>/status) after all its requests.
+  same store (`QA_RATE_LIMIT=off`), a new server for each number of clients, so each
+  starts with a cold embedding cache; `GET /search?q=..&k=5`, then `POST /chat
+  {"message": q}`, from `httpx.AsyncClient`, a fixed number of requests per row, at most
+  N in flight. Latency is per request (queueing included); req/s = requests / wall time.
+- Every timed request asks a different SQuAD question (never a cached query embedding);
+  embeddings of passage sentences are cached as the service does, warming up over a row.
+- **Peak RSS**: the server process's `VmHWM` (/proc/<pid>/status) after its requests.
 - Timings depend on the machine and on what else runs on it: see the load averages.
 """
 
@@ -67,7 +69,11 @@ def markdown(data: dict[str, Any]) -> str:
     env, corpora, floor = data["environment"], data["corpora"], data["floor"]
     header = ["corpus", "mode", "call", "clients", "requests", "p50 ms", "p95 ms", "req/s"]
     latency = [row for name, result in corpora.items() for row in _latency_rows(name, result)]
-    memory = [[name, *r["http"]["server_memory"].values()] for name, r in corpora.items()]
+    memory = [
+        [name, m["concurrency"], m["peak_rss_mb"], m["rss_mb"]]
+        for name, r in corpora.items()
+        for m in r["http"]["server_memory"]
+    ]
     lines = [
         "# Performance benchmark",
         "",
@@ -89,7 +95,9 @@ def markdown(data: dict[str, Any]) -> str:
         "",
         "## Server memory",
         "",
-        *table(["corpus", "peak RSS MB (VmHWM)", "RSS at end MB"], memory),
+        "One server per row, read after its 2 x N requests (+2 warm-ups).",
+        "",
+        *table(["corpus", "clients", "peak RSS MB (VmHWM)", "RSS at end MB"], memory),
         "",
         NOTES.rstrip(),
         "",

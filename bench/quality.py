@@ -186,7 +186,14 @@ def main(argv: list[str] | None = None) -> None:
         datasets["realtimeqa"] = run_dataset(load_realtimeqa(args.realtimeqa), args.fresh)
     data["datasets"] = datasets
     report.finish(data, started)
-    report.write("quality", data, markdown(data), args.out)
+    text = markdown(data)
+    records = [
+        {"dataset": name, **record}
+        for name, result in datasets.items()
+        for record in result.pop("questions")
+    ]
+    data["per_question"] = "quality-questions.jsonl"
+    report.write("quality", data, text, args.out, records)
 
 
 if __name__ == "__main__":

@@ -59,7 +59,8 @@ DEFINITIONS = """## How the figures are made
   how much of the answer is the answer, not whether the answer is right.
 - **Latency**: wall time of one question (ours: `chain.invoke`, as `POST /chat` runs it;
   BM25: search + answer; LangChain: `similarity_search(k=4)` + first sentence), in-process,
-  after one untimed warm-up. Each system runs its own pass with a freshly loaded embedder.
+  after one untimed warm-up. Each system has its own freshly loaded embedder (no shared
+  embedding cache), and the systems take each question in turn.
 - Ratio = ours / baseline on the same questions in the same run. "only ours / only X":
   the questions on which exactly one of the two succeeds, with the exact McNemar p-value
   (small p: the difference is unlikely to be chance on this sample).
@@ -77,7 +78,8 @@ def _paired(result: dict[str, Any] | None) -> str:
     if not result:
         return "–"
     p = result["mcnemar_p"]
-    return f"{result['only_ours']} / {result['only_baseline']} (p={p:.2g})"
+    shown = "p<0.0001" if p < 0.0001 else f"p={p:.2g}"
+    return f"{result['only_ours']} / {result['only_baseline']} ({shown})"
 
 
 def _pairs(r: dict[str, Any]) -> list[dict[str, Any] | None]:
@@ -158,6 +160,7 @@ def markdown(data: dict[str, Any]) -> str:
         lines += ["", "Ours relative to each baseline:", "", *_ratio_table(result["ratios"])]
         lines += _subset(name, result.get("summary_gold_in_corpus"))
     lines += ["", DEFINITIONS.rstrip(), "", "## First questions of each run", ""]
+    lines += ["Every answer is in `quality-questions.jsonl`.", ""]
     for name, result in data["datasets"].items():
         lines += [f"{TITLES[name]}:", "", *_examples(result), ""]
     return "\n".join(lines)

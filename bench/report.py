@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import platform
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -57,9 +58,19 @@ def table(header: list[str], rows: Iterable[list[Any]]) -> list[str]:
     return ["| " + " | ".join(cell(v) for v in line) + " |" for line in lines]
 
 
-def write(name: str, data: dict[str, Any], markdown: str, out: Path = RESULTS) -> None:
-    """``<name>.json`` and ``<name>.md`` in ``out``."""
+def write(
+    name: str,
+    data: dict[str, Any],
+    markdown: str,
+    out: Path = RESULTS,
+    records: list[dict[str, Any]] | None = None,
+) -> None:
+    """``<name>.json`` and ``<name>.md`` in ``out``, and ``records`` (if any) one JSON
+    object a line in ``<name>-questions.jsonl``."""
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     (out / f"{name}.md").write_text(markdown)
-    print(f"wrote {out / name}.json and .md")
+    if records is not None:
+        lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records]
+        (out / f"{name}-questions.jsonl").write_text("\n".join(lines) + "\n")
+    print(f"wrote {out / name}.json and .md", file=sys.stderr)
