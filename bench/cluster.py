@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,39 +16,11 @@ from pathlib import Path
 
 import httpx
 
+from tests.processes import free_port, stop, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMA = Path(sys.executable).parent / "chroma"
 LOGS = ROOT / ".cache" / "bench-load"  # the servers' logs of the last run
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} was not ready in {timeout:.0f} s")
-
-
-def stop(process: subprocess.Popen[bytes] | None) -> None:
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @dataclass
@@ -75,7 +45,7 @@ class Cluster:
         with (self.workdir / "chroma.log").open("ab") as log:
             self.chroma = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         heartbeat = f"http://127.0.0.1:{self.chroma_port}/api/v2/heartbeat"
-        wait_for(heartbeat, 60, self.chroma)
+        wait_for(heartbeat, self.chroma, 60)
 
     def chroma_stop(self) -> None:
         stop(self.chroma)
@@ -96,7 +66,7 @@ class Cluster:
             self.qa = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
             )
-        wait_for(f"{self.url}/health", 300, self.qa)
+        wait_for(f"{self.url}/health", self.qa, 300)
 
     def ingest_seeds(self) -> int:
         """Uploads the seed articles (if the store is empty); how many documents there are."""

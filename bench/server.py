@@ -4,19 +4,16 @@ loopback port over a given store (rate limit off), its peak memory read before i
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from bench.data import ROOT
 from qa.settings import Settings
+from tests.processes import free_port, stop, wait_for
 
 
 @dataclass
@@ -24,12 +21,6 @@ class Server:
     process: subprocess.Popen[bytes]
     url: str
     log: Path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def memory_mb(pid: int) -> dict[str, float | None]:
@@ -60,21 +51,6 @@ def _proc_status(pid: int) -> dict[str, int]:
     return values
 
 
-def _wait_healthy(server: Server, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            tail = server.log.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"the server exited ({server.process.returncode}):\n{tail}")
-        try:
-            if httpx.get(f"{server.url}/health", timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the server at {server.url} was not healthy within {timeout:.0f} s")
-
-
 @contextmanager
 def serving(settings: Settings, log: Path, timeout: float = 600) -> Iterator[Server]:
     """A server over ``settings``' store, healthy; stopped (and waited for) on exit."""
@@ -95,12 +71,7 @@ def serving(settings: Settings, log: Path, timeout: float = 600) -> Iterator[Ser
         )
         server = Server(process, f"http://127.0.0.1:{port}", log)
         try:
-            _wait_healthy(server, timeout)
+            wait_for(f"{server.url}/health", process, timeout, log)
             yield server
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=30)

@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+from tests.processes import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PROPAGANDA = "Who called the arrest warrant a propaganda stunt?"
@@ -25,12 +23,6 @@ def copy_store(source: Path, target: Path) -> Path:
     """A private copy of a store directory, for a test (or a server) that writes."""
     shutil.copytree(source, target)
     return target
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def sse_events(lines: Iterable[str]) -> list[tuple[str, str]]:
@@ -87,32 +79,14 @@ class Server:
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         """Until ``/health`` says ok; fails with the server's log if it never does."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(
-                    f"the server exited ({self.process.returncode}):\n{self.output}"
-                )
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.25)
-        raise AssertionError(f"the server was not ready in {timeout:.0f}s:\n{self.output}")
+        wait_for(f"{self.url}/health", self.process, timeout, self.log)
 
     @property
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop(self.process)
 
 
 def serve_command(port: int) -> list[str]:

@@ -13,10 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
 
-from tests.helpers import free_port
+from tests.processes import free_port, stop, wait_for
 
 CHROMA = Path(sys.executable).parent / "chroma"  # installed with chromadb
 
@@ -37,27 +36,15 @@ class ChromaServer:
             self.process = subprocess.Popen(
                 [*command, "--port", str(self.port)], stdout=out, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"chroma exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise AssertionError(f"chroma was not ready in {timeout:.0f}s")
+        try:
+            wait_for(f"{self.url}/api/v2/heartbeat", self.process, timeout, self.log)
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop(self.process)
         self.process = None
 
 

@@ -19,7 +19,8 @@ from qa.history import condense
 from qa.models import Answer, Passage
 from qa.service import Service
 from qa.settings import Settings
-from tests.helpers import PROPAGANDA, check_citations, copy_store, free_port, sse_json
+from tests.helpers import PROPAGANDA, check_citations, copy_store, sse_json
+from tests.processes import free_port
 
 UPLOAD_LIMIT = 20_000
 ANSWER_KEYS = {

@@ -15,12 +15,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -30,26 +28,13 @@ from qa.llm import chat_model
 from qa.models import Answer, Turn
 from qa.service import Service
 from qa.settings import Settings
-from tests.helpers import PROPAGANDA, check_citations, free_port, sse_events, sse_json
+from tests.helpers import PROPAGANDA, check_citations, sse_events, sse_json
+from tests.processes import free_port, stop, wait_for
 
 pytestmark = [
     pytest.mark.llm,
     pytest.mark.skipif(os.environ.get("QA_TEST_LLM") != "1", reason="QA_TEST_LLM=1 runs it"),
 ]
-
-
-def _wait(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the model server exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"the model server was not ready in {timeout:.0f}s")
 
 
 @pytest.fixture(scope="module")
@@ -71,15 +56,10 @@ def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait(f"http://127.0.0.1:{port}/v1", process, log)
+        wait_for(f"http://127.0.0.1:{port}/v1/models", process, 180, log)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process)
 
 
 @pytest.fixture(scope="module")
