@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from qa.eval import percentile
+from qa.report import percentile
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from qa.eval import (
     f1,
     is_correct,
     normalize,
-    percentile,
     strip_markers,
 )
+from qa.report import percentile
 
 DEPTH = 10  # retrieval metrics look at the top 10 passages
 Row = dict[str, Any]

@@ -150,19 +150,7 @@ class ExtractiveAnswerer:
                 cut = c.text[: self.max_chars - 8].rsplit(" ", 1)[0]
                 piece = f"{cut}… [{n}]"
             parts.append(piece)
-            p = c.passage
-            citations.append(
-                Citation(
-                    n=n,
-                    document_id=p.document_id,
-                    title=p.title,
-                    source=p.source,
-                    quote=c.text,
-                    start=c.start,
-                    end=c.end,
-                    score=round(c.score, 4),
-                )
-            )
+            citations.append(Citation.of(n, c.passage, c.text, c.start, c.score))
         return Answer(
             answer=" ".join(parts), answered=True, standalone_question=question, citations=citations
         )

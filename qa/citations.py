@@ -144,7 +144,11 @@ class CitationChecker:
                 key = (number, found.start)
                 if key not in numbering:
                     numbering[key] = len(numbering) + 1
-                    citations.append(_citation(numbering[key], passage, found))
+                    citations.append(
+                        Citation.of(
+                            numbering[key], passage, found.quote, found.start, found.similarity
+                        )
+                    )
                 kept += [numbering[key]] if numbering[key] not in kept else []
             checked.append(Sentence(text=claim.text, citations=kept, supported=bool(kept)))
         if not any(s.supported for s in checked):
@@ -170,16 +174,3 @@ def render(sentence: Sentence) -> str:
     """The sentence followed by its markers, as the extractive answerer writes them."""
     markers = "".join(f"[{n}]" for n in sentence.citations)
     return f"{sentence.text} {markers}" if markers else sentence.text
-
-
-def _citation(n: int, passage: Passage, found: Support) -> Citation:
-    return Citation(
-        n=n,
-        document_id=passage.document_id,
-        title=passage.title,
-        source=passage.source,
-        quote=found.quote,
-        start=found.start,
-        end=found.end,
-        score=round(found.similarity, 4),
-    )

@@ -108,7 +108,7 @@ def ask(
 @app.command()
 def documents() -> None:
     """List the stored articles."""
-    docs = _run(lambda: _store().documents())
+    docs = _run(lambda: _store().documents(text=False))
     if not docs:
         typer.echo("no documents: run `qa ingest`")
     for d in docs:

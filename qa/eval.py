@@ -11,17 +11,17 @@ import re
 import string
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import httpx
-import numpy as np
 import typer
 from pydantic import BaseModel, Field
 
 from qa.errors import QAError
 from qa.models import Answer, Citation, Turn
+from qa.report import Row, below, cell, metrics, write_report
 from qa.settings import get_settings
 
 if TYPE_CHECKING:
@@ -31,11 +31,10 @@ GOLD = Path("eval/gold-seeds.jsonl")
 RESULTS = Path("eval/results")
 THRESHOLDS = Path("eval/thresholds.json")
 RETRIEVE_K = 10
-MAX_SENTENCES, MAX_CHARS, WORST = 3, 500, 15
+MAX_SENTENCES, MAX_CHARS = 3, 500
 _MARKER = re.compile(r"\[\d+\]")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = set(string.punctuation)
-Row = dict[str, Any]
 Texts = dict[str, str | None]
 
 
@@ -240,120 +239,6 @@ def evaluate_service(
     return evaluate(InProcess(service), gold, out, k)
 
 
-# -- metrics and the report -----------------------------------------------------------------
-def _mean(values: Iterable[float | bool | None]) -> float | None:
-    kept = [float(v) for v in values if v is not None]
-    return round(sum(kept) / len(kept), 4) if kept else None
-
-
-def _share(rows: list[Row], key: str) -> float | None:
-    total = sum(len(r["citations"]) for r in rows)
-    return round(sum(r[key] for r in rows) / total, 4) if total else None
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0..100), linear between ranks (numpy's default)."""
-    return round(float(np.percentile(values, q)), 1) if values else None
-
-
-def metrics(rows: list[Row]) -> dict[str, float | None]:
-    answerable = [r for r in rows if r["expected"]]
-    scored = [r for r in answerable if r["answered"]]
-    latencies = [r["latency_ms"] for r in rows]
-    return {
-        "questions": len(rows),
-        "answer_accuracy": _mean(r["correct"] for r in answerable),
-        "answer_f1": _mean(r["f1"] for r in answerable),
-        "abstention": _mean(not r["answered"] for r in rows if not r["expected"]),
-        "false_abstention": _mean(not r["answered"] for r in answerable),
-        "citation_validity": _share(rows, "citations_valid"),
-        "citation_precision": _share(scored, "citations_precise"),
-        "citation_recall": _mean(r["citation_recall"] for r in scored),
-        "recall_at_5": _mean(r["recall_at_5"] for r in answerable),
-        "recall_at_10": _mean(r["recall_at_10"] for r in answerable),
-        "mrr_at_10": _mean(r["rr_at_10"] for r in answerable),
-        "latency_p50_ms": percentile(latencies, 50),
-        "latency_p95_ms": percentile(latencies, 95),
-    }
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:.3f}".rstrip("0")
-    text = "; ".join(map(str, value)) if isinstance(value, list) else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _table(header: list[str], lines: Iterable[list[Any]]) -> list[str]:
-    rows = [header, ["---"] * len(header), *lines]
-    return ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-
-
-def markdown(report: dict[str, Any]) -> str:
-    overall, by_type = report["overall"], report["by_type"]
-    types = [[kind, *m.values()] for kind, m in by_type.items()]
-    failures = sorted(
-        (r for r in report["questions"] if not r["correct"]),
-        key=lambda r: (not r["answered"], r["f1"] or 0),
-    )
-    worst = [
-        [r["id"], r["type"], r["question"], r["expected"] or "(abstain)", r["answer"]]
-        for r in failures[:WORST]
-    ]
-    return "\n".join(
-        [
-            f"# qa eval\n\nGold: `{report['gold']}`, k: {report['k'] or 'default'}. "
-            "Definitions: `eval/README.md`.\n\n## By question type\n",
-            *_table(["type", *overall], types),
-            "\n## Overall\n",
-            *_table(["metric", "value"], ([key, v] for key, v in overall.items())),
-            f"\n## Worst failures ({len(failures)} in all)\n",
-            *_table(["id", "type", "question", "expected", "answer"], worst),
-            "",
-        ]
-    )
-
-
-def chart(report: dict[str, Any], path: Path) -> None:
-    """Share correct by question type (bars) and the latency histogram, side by side."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    rows = report["questions"]
-    kinds = list(report["by_type"])
-    shares = [_mean(r["correct"] for r in rows if r["type"] == kind) or 0.0 for kind in kinds]
-    figure = Figure(figsize=(12, 4.5))
-    FigureCanvasAgg(figure)
-    bars, histogram = figure.subplots(1, 2)
-    bars.bar_label(bars.bar(kinds, shares, color="tab:blue"), fmt="%.2f")
-    bars.set(
-        ylim=(0, 1), ylabel="share correct", title="Accuracy by type (unanswerable: abstained)"
-    )
-    bars.tick_params(axis="x", labelrotation=20)
-    histogram.hist([r["latency_ms"] for r in rows], bins=20, color="tab:orange")
-    histogram.set(xlabel="ms per question", ylabel="questions", title="Latency of the answer call")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-
-
-def write_report(report: dict[str, Any], out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    (out / "report.md").write_text(markdown(report))
-    chart(report, out / "report.png")
-
-
-def below(overall: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
-    """The metrics under their threshold, as ``name value < minimum``."""
-    return [
-        f"{name} {overall.get(name)} < {minimum}"
-        for name, minimum in thresholds.items()
-        if overall.get(name) is None or overall[name] < minimum
-    ]
-
-
 # -- the command ----------------------------------------------------------------------------
 def eval_command(
     gold: Annotated[Path, typer.Option("--gold", help="gold questions (JSON lines)")] = GOLD,
@@ -391,7 +276,7 @@ def eval_command(
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     for name, value in report["overall"].items():
-        typer.echo(f"{name:>18}: {_cell(value)}")
+        typer.echo(f"{name:>18}: {cell(value)}")
     typer.echo(f"report: {out / 'report.md'}")
     if failed:
         typer.secho("below the thresholds: " + ", ".join(failed), fg=typer.colors.RED, err=True)

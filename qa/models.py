@@ -99,6 +99,20 @@ class Citation(BaseModel):
     end: int
     score: float
 
+    @classmethod
+    def of(cls, n: int, passage: Passage, quote: str, start: int, score: float) -> Citation:
+        """Citation ``n`` of ``quote``, found at ``start`` in ``passage``'s document."""
+        return cls(
+            n=n,
+            document_id=passage.document_id,
+            title=passage.title,
+            source=passage.source,
+            quote=quote,
+            start=start,
+            end=start + len(quote),
+            score=round(score, 4),
+        )
+
 
 class Sentence(BaseModel):
     """A sentence of a generated answer, the citations that support it (their ``n``), and

@@ -86,8 +86,8 @@ class Service:
     ) -> list[Passage]:
         return self.retriever.search(query, k or self.settings.k, filters)
 
-    def documents(self) -> list[Document]:
-        return self.store.documents()
+    def documents(self, text: bool = True) -> list[Document]:
+        return self.store.documents(text=text)
 
     def document(self, document_id: str) -> Document:
         return self.store.document(document_id)

@@ -13,13 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.errors import NotFound, StoreUnavailable
 from qa.models import Chunk, Document, Filters
 from qa.store_client import Guarded, connect
+
+if TYPE_CHECKING:
+    from chromadb.api.types import Include
 
 Metadata = dict[str, Any]
 
@@ -141,12 +144,15 @@ class Store:
             raise NotFound(f"no document with id {document_id!r}")
         return self._document(got["ids"][0], got["documents"][0], got["metadatas"][0])
 
-    def documents(self, key: str | None = None) -> list[Document]:
-        """Every document (or those with the given key), with full text, by title."""
-        got = self.docs.get(where={"key": key} if key else None, include=["documents", "metadatas"])
+    def documents(self, key: str | None = None, text: bool = True) -> list[Document]:
+        """Every document (or those with the given key) by title; with ``text=False`` the
+        texts are not read (``text`` is empty), for listings."""
+        include: Include = ["documents", "metadatas"] if text else ["metadatas"]
+        got = self.docs.get(where={"key": key} if key else None, include=include)
+        texts = got["documents"] if text else None
         found = [
-            self._document(i, t, m)
-            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            self._document(i, texts[n] if texts else "", m)
+            for n, (i, m) in enumerate(zip(got["ids"], got["metadatas"], strict=True))
         ]
         return sorted(found, key=lambda d: (d.title.lower(), d.id))
 

@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from qa.api import create_app
 from qa.eval import (
     OverHttp,
-    below,
     contains,
     eval_command,
     evaluate,
@@ -22,9 +21,9 @@ from qa.eval import (
     f1,
     is_correct,
     normalize,
-    percentile,
     strip_markers,
 )
+from qa.report import below, percentile
 from qa.service import Service
 from tests.conftest import ROOT, SEEDS
 

@@ -31,6 +31,11 @@ def test_seed_metadata_and_full_text_are_kept(service: Service) -> None:
         assert doc.text == original.read_text()
     for chunk, _ in service.store.all_chunks():
         assert service.document(chunk.document_id).text[chunk.start : chunk.end] == chunk.text
+    listed = service.documents(text=False)  # a listing reads no texts, all else the same
+    assert [d.model_dump(exclude={"text"}) for d in listed] == [
+        d.model_dump(exclude={"text"}) for d in service.documents()
+    ]
+    assert all(d.text == "" for d in listed)
 
 
 def test_changed_file_replaces_its_chunks(service: Service, tmp_path: Path) -> None:

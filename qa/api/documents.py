@@ -64,7 +64,7 @@ ADD_BODY = {
 @router.get("")
 def list_documents(service: ServiceDep) -> DocumentList:
     """Every stored article (without its text), by title."""
-    return DocumentList(documents=[DocumentSummary.of(d) for d in service.documents()])
+    return DocumentList(documents=[DocumentSummary.of(d) for d in service.documents(text=False)])
 
 
 @router.get("/{document_id}", responses={404: {"description": "no such document"}})
