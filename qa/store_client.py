@@ -26,8 +26,14 @@ HTTP_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 _AWAY_CODES = {401, 403, 404, 429}
 
 
-def connect(directory: Path, url: str | None) -> Any:
-    """A Chroma client: HTTP to ``url`` if given, else embedded in ``directory``."""
+def connect(
+    directory: Path,
+    url: str | None,
+    tenant: str = chromadb.DEFAULT_TENANT,
+    database: str = chromadb.DEFAULT_DATABASE,
+) -> Any:
+    """A Chroma client: HTTP to ``url`` (in ``tenant``/``database``) if given, else
+    embedded in ``directory``."""
     if not url:
         directory.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(directory))
@@ -36,6 +42,8 @@ def connect(directory: Path, url: str | None) -> Any:
         host=parsed.hostname or "127.0.0.1",
         port=parsed.port or (443 if parsed.scheme == "https" else 8000),
         ssl=parsed.scheme == "https",
+        tenant=tenant,
+        database=database,
     )
     session = getattr(getattr(client, "_server", None), "_session", None)
     if isinstance(session, httpx.Client):

@@ -8,14 +8,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import chromadb
+import chromadb.config
 import httpx
 import pytest
 from chromadb.errors import InternalError, InvalidArgumentError, NotFoundError
 
 from qa.api import create_app
 from qa.embeddings import Embedder
+from qa.errors import StoreUnavailable
 from qa.service import Service
 from qa.settings import Settings, get_settings
+from qa.store import Store
 from qa.store_client import unavailable
 from tests.conftest import SEEDS
 from tests.helpers import PROPAGANDA
@@ -231,3 +235,30 @@ def test_a_delete_while_the_keyword_index_is_built(
 )
 def test_which_failures_mean_the_store_is_away(error: Exception, away: bool) -> None:
     assert unavailable(error) is away
+
+
+def test_tenant_and_database_are_settings(
+    chroma: ChromaServer, embedder: Embedder, tmp_path: Path
+) -> None:
+    admin = chromadb.AdminClient(
+        chromadb.config.Settings(
+            chroma_api_impl="chromadb.api.fastapi.FastAPI",
+            chroma_server_host="127.0.0.1",
+            chroma_server_http_port=chroma.port,
+        )
+    )
+    admin.create_tenant("newsroom")
+    admin.create_database("archive", tenant="newsroom")
+    settings = server_settings(chroma.url, "separate", tmp_path).model_copy(
+        update={"chroma_tenant": "newsroom", "chroma_database": "archive"}
+    )
+    service = seeded_service(settings, embedder)
+    assert service.chain.invoke(PROPAGANDA).answered
+    where = {"tenant": "newsroom", "database": "archive"}
+    inside = chromadb.HttpClient(host="127.0.0.1", port=chroma.port, **where)
+    assert "separate-documents" in {c.name for c in inside.list_collections()}
+    default = chromadb.HttpClient(host="127.0.0.1", port=chroma.port)
+    assert "separate-documents" not in {c.name for c in default.list_collections()}
+    missing = settings.model_copy(update={"chroma_database": "no-such-database"})
+    with pytest.raises(StoreUnavailable, match="newsroom/no-such-database"):
+        Store.of(missing)
