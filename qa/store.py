@@ -9,7 +9,7 @@ only chunks of committed documents, and ``repair`` removes what an interrupted w
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -92,8 +92,14 @@ class Store:
     @classmethod
     def of(cls, settings: Settings) -> Store:
         s = settings
+        headers = {name: value.get_secret_value() for name, value in s.chroma_headers.items()}
         return cls(
-            s.vectorstore_dir, s.collection, s.chroma_url, s.chroma_tenant, s.chroma_database
+            s.vectorstore_dir,
+            s.collection,
+            s.chroma_url,
+            s.chroma_tenant,
+            s.chroma_database,
+            headers,
         )
 
     def __init__(
@@ -103,10 +109,11 @@ class Store:
         url: str | None = None,
         tenant: str = "default_tenant",
         database: str = "default_database",
+        headers: Mapping[str, str] | None = None,
     ):
         where_ = f"{url} ({tenant}/{database})" if url else str(directory)
         try:
-            self.client = connect(directory, url, tenant, database)
+            self.client = connect(directory, url, tenant, database, headers)
         except Exception as exc:  # chromadb raises many kinds when the server is away
             raise StoreUnavailable(f"the vector store at {where_} is unavailable: {exc}") from exc
         # Every call through these raises StoreUnavailable if the store cannot be reached.

@@ -9,7 +9,7 @@ anew after a failure, so a restarted (even an emptied) server is picked up by it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -31,9 +31,10 @@ def connect(
     url: str | None,
     tenant: str = chromadb.DEFAULT_TENANT,
     database: str = chromadb.DEFAULT_DATABASE,
+    headers: Mapping[str, str] | None = None,
 ) -> Any:
-    """A Chroma client: HTTP to ``url`` (in ``tenant``/``database``) if given, else
-    embedded in ``directory``."""
+    """A Chroma client: HTTP to ``url`` (in ``tenant``/``database``, sending ``headers``
+    with every request) if given, else embedded in ``directory``."""
     if not url:
         directory.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(directory))
@@ -42,6 +43,7 @@ def connect(
         host=parsed.hostname or "127.0.0.1",
         port=parsed.port or (443 if parsed.scheme == "https" else 8000),
         ssl=parsed.scheme == "https",
+        headers=dict(headers or {}),
         tenant=tenant,
         database=database,
     )

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 
 from tests.processes import free_port, stop, wait_for
@@ -75,3 +76,31 @@ def serve_app(app: Any, timeout: float = 30.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def token_gateway(upstream: str, header: str, token: str) -> Any:
+    """An ASGI reverse proxy to ``upstream`` that refuses (401) any request without
+    ``header: token``, as a gateway in front of a Chroma server does."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    hop = {"host", "content-length", "transfer-encoding", "content-encoding", "connection"}
+
+    async def forward(request: Request) -> Response:
+        if request.headers.get(header) != token:
+            return JSONResponse({"error": "Unauthorized", "message": "no token"}, 401)
+        async with httpx.AsyncClient(base_url=upstream) as client:
+            reply = await client.request(
+                request.method,
+                request.url.path,
+                params=request.query_params,
+                content=await request.body(),
+                headers={k: v for k, v in request.headers.items() if k.lower() not in hop},
+            )
+        kept = {k: v for k, v in reply.headers.items() if k.lower() not in hop}
+        return Response(reply.content, reply.status_code, headers=kept)
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    return Starlette(routes=[Route("/{path:path}", forward, methods=methods)])

@@ -23,7 +23,7 @@ from qa.store import Store
 from qa.store_client import unavailable
 from tests.conftest import SEEDS
 from tests.helpers import PROPAGANDA
-from tests.servers import ChromaServer, chroma_server, serve_app
+from tests.servers import ChromaServer, chroma_server, serve_app, token_gateway
 from tests.test_doctor import check_doctor_repairs, doctor_runner
 
 ARTICLE = {
@@ -262,3 +262,21 @@ def test_tenant_and_database_are_settings(
     missing = settings.model_copy(update={"chroma_database": "no-such-database"})
     with pytest.raises(StoreUnavailable, match="newsroom/no-such-database"):
         Store.of(missing)
+
+
+def test_headers_reach_a_server_behind_a_gateway(
+    chroma: ChromaServer, embedder: Embedder, tmp_path: Path
+) -> None:
+    """QA_CHROMA_HEADERS is sent with every request: a token gateway in front of the
+    server lets the service through with it, and refuses it, clearly, without."""
+    with serve_app(token_gateway(chroma.url, "X-Chroma-Token", "s3cret")) as gateway:
+        settings = server_settings(gateway, "gated", tmp_path)
+        with pytest.raises(StoreUnavailable, match=r"unavailable.*Unauthorized"):
+            Store.of(settings)
+        headers = Settings.model_validate({"chroma_headers": {"X-Chroma-Token": "s3cret"}})
+        gated = settings.model_copy(update={"chroma_headers": headers.chroma_headers})
+        assert "s3cret" not in repr(gated)
+        answer = seeded_service(gated, embedder).chain.invoke(PROPAGANDA)
+        assert answer.answered and "Brian Hook" in answer.answer
+    direct = chromadb.HttpClient(host="127.0.0.1", port=chroma.port)
+    assert "gated-documents" in {c.name for c in direct.list_collections()}
