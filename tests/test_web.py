@@ -16,6 +16,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import httpx
 import pytest
 
+from qa.api import create_app
+from qa.embeddings import Embedder
+from qa.service import Service
+from qa.settings import Settings
 from tests.helpers import (
     PROPAGANDA,
     ROOT,
@@ -25,6 +29,8 @@ from tests.helpers import (
     sse_json,
     uvicorn_command,
 )
+from tests.servers import serve_app
+from tests.test_llm import HOOK, citing, fake
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -49,6 +55,7 @@ HOSTILE = {
     "source": "Riverside <i>Gazette</i>",
     "url": "javascript:alert(1)",
 }
+MOON = "The moon is made of green cheese"
 FINAL = re.compile(r"^(answered|unanswered)$")
 
 
@@ -87,11 +94,11 @@ def dialogs() -> list[str]:
     return []
 
 
-def open_page(browser: Browser, server: Server, dialogs: list[str], **options: Any) -> Page:
+def open_page(browser: Browser, url: str, dialogs: list[str], **options: Any) -> Page:
     page = browser.new_page(**options)
     page.set_default_timeout(30_000)
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(f"{server.url}/")
+    page.goto(f"{url}/")
     return page
 
 
@@ -123,7 +130,7 @@ def open_citation(page: Page, message: Any, citation: dict[str, Any]) -> str:
 def test_answer_citation_panel_and_follow_up(
     browser: Browser, server: Server, dialogs: list[str]
 ) -> None:
-    page = open_page(browser, server, dialogs, viewport={"width": 1280, "height": 860})
+    page = open_page(browser, server.url, dialogs, viewport={"width": 1280, "height": 860})
     message, sent, done = ask(page, PROPAGANDA)
     assert message.get_attribute("data-state") == "answered"
     assert sent == {"message": PROPAGANDA, "history": []}
@@ -154,7 +161,7 @@ def test_answer_citation_panel_and_follow_up(
 def test_article_html_is_shown_as_text(
     browser: Browser, server: Server, dialogs: list[str]
 ) -> None:
-    page = open_page(browser, server, dialogs)
+    page = open_page(browser, server.url, dialogs)
     message, _, done = ask(page, "Where does the lantern parade start?")
     cited = [c for c in done["citations"] if c["title"] == HOSTILE["title"]]
     assert cited, f"no citation of the hostile article: {done}"
@@ -173,7 +180,7 @@ def test_article_html_is_shown_as_text(
 
 
 def test_phone_sized_viewport(browser: Browser, server: Server, dialogs: list[str]) -> None:
-    page = open_page(browser, server, dialogs, viewport={"width": 390, "height": 844})
+    page = open_page(browser, server.url, dialogs, viewport={"width": 390, "height": 844})
     for selector in ("#question", "#send"):
         box = page.locator(selector).bounding_box()
         assert page.locator(selector).is_visible() and box is not None
@@ -186,3 +193,30 @@ def test_phone_sized_viewport(browser: Browser, server: Server, dialogs: list[st
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-phone.png"))
     page.close()
+
+
+def test_generated_answers_mark_unsupported_sentences(
+    browser: Browser, seeded_dir: Path, embedder: Embedder, dialogs: list[str]
+) -> None:
+    """With the LLM answerer (a fake model) the page shows the checked answer: the cited
+    sentence with its marker, the sentence no article supports marked as such."""
+    settings = Settings(vectorstore_dir=seeded_dir, answerer="llm")
+    model = fake(lambda prompt: citing("Brian Hook", HOOK)(prompt) + f" {MOON} [1].")
+    service = Service(settings, embedder=embedder, chat_model=model)
+    with serve_app(create_app(settings, service=service)) as url:
+        page = open_page(browser, url, dialogs)
+        message, _, done = ask(page, PROPAGANDA)
+        assert done["answerer"] == "llm" and done["citations"]
+        assert [s["supported"] for s in done["sentences"]] == [True, False]
+        supported, unsupported = message.locator(".sentence").all()
+        assert HOOK in str(supported.text_content()) and supported.locator("button.cite").count()
+        assert "unsupported" in str(unsupported.get_attribute("class"))
+        assert MOON in str(unsupported.text_content())
+        assert unsupported.locator("button.cite").count() == 0  # its marker was removed
+        assert "language model" in str(message.locator(".answerer").text_content())
+        citation = done["citations"][0]
+        assert open_citation(page, message, citation) == citation["quote"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "web-llm.png"))
+        assert dialogs == []
+        page.close()

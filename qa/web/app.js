@@ -76,6 +76,29 @@
     container.replaceChildren(frag);
   }
 
+  // A generated answer, sentence by sentence: a sentence that no cited article supports
+  // is kept but marked, so the reader can tell checked claims from unchecked ones.
+  function renderSentences(container, sentences, citations) {
+    const frag = document.createDocumentFragment();
+    sentences.forEach((s, i) => {
+      if (i) frag.appendChild(document.createTextNode(" "));
+      const span = el("span", s.supported ? "sentence" : "sentence unsupported");
+      const markers = (s.citations || []).map((n) => "[" + n + "]").join("");
+      renderAnswer(span, markers ? s.text + " " + markers : String(s.text), citations);
+      if (!s.supported) {
+        span.title = "No article supports this sentence";
+        span.appendChild(el("span", "unsupported-label", "not supported by the articles"));
+      }
+      frag.appendChild(span);
+    });
+    container.replaceChildren(frag);
+  }
+
+  const ANSWERERS = {
+    llm: "Written by a language model; each cited sentence was checked against its article.",
+    "extractive (fallback)": "The language model did not answer: these are the articles\u2019 own sentences.",
+  };
+
   function renderSources(citations) {
     const list = el("ol", "sources");
     list.setAttribute("aria-label", "Sources");
@@ -127,7 +150,11 @@
       finish(resp, question, hadHistory) {
         const answer = typeof resp.answer === "string" ? resp.answer : text;
         if (Array.isArray(resp.citations)) citations = resp.citations;
-        renderAnswer(body, answer, citations);
+        if (Array.isArray(resp.sentences) && resp.sentences.length) {
+          renderSentences(body, resp.sentences, citations);
+        } else {
+          renderAnswer(body, answer, citations);
+        }
         if (resp.answered === false) {
           msg.dataset.state = "unanswered";
           msg.insertBefore(el("p", "unanswered-label", "The articles don\u2019t say."), body);
@@ -141,6 +168,8 @@
           msg.appendChild(el("p", "rewrite", "Searched for: " + sq));
         }
         if (citations.length) msg.appendChild(renderSources(citations));
+        const by = ANSWERERS[resp.answerer];
+        if (by) msg.appendChild(el("p", "answerer", by));
         return answer;
       },
       fail(message) {
