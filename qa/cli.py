@@ -103,6 +103,11 @@ def ask(
     typer.echo(result.answer)
     for c in result.citations:
         typer.echo(f"  [{c.n}] {c.title} ({c.document_id} {c.start}-{c.end}): {c.quote}")
+    for s in result.sentences:
+        if not s.supported:
+            typer.echo(f"  not supported by the articles: {s.text}")
+    if result.answerer != "extractive":
+        typer.echo(f"  answered by: {result.answerer}")
 
 
 @app.command()

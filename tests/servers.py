@@ -4,11 +4,12 @@ uvicorn in a thread (real HTTP, sharing the test's loaded model)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -104,3 +105,36 @@ def token_gateway(upstream: str, header: str, token: str) -> Any:
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
     return Starlette(routes=[Route("/{path:path}", forward, methods=methods)])
+
+
+def openai_stub(reply: Callable[[str], str]) -> Any:
+    """An OpenAI-compatible chat completions server whose model answers ``reply(last user
+    message)``, streamed word by word when asked: the wire protocol is real, the model not."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response, StreamingResponse
+    from starlette.routing import Route
+
+    def chunk(model: str, delta: dict[str, str], finish: str | None = None) -> str:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        body = {"id": "stub", "object": "chat.completion.chunk", "created": 0, "model": model}
+        return f"data: {json.dumps({**body, 'choices': [choice]})}\n\n"
+
+    async def completions(request: Request) -> Response:
+        body = await request.json()
+        content, model = reply(body["messages"][-1]["content"]), body["model"]
+        if body.get("stream"):
+            words = content.split(" ")
+            pieces = [
+                chunk(model, {"content": w if i == 0 else f" {w}"}) for i, w in enumerate(words)
+            ]
+            tail = [chunk(model, {}, "stop"), "data: [DONE]\n\n"]
+            return StreamingResponse(iter(pieces + tail), media_type="text/event-stream")
+        message = {"role": "assistant", "content": content}
+        choice = {"index": 0, "message": message, "finish_reason": "stop"}
+        return JSONResponse(
+            {"id": "stub", "object": "chat.completion", "created": 0, "model": model,
+             "choices": [choice]}
+        )  # fmt: skip
+
+    return Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])

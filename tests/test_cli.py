@@ -9,14 +9,19 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.servers import openai_stub, serve_app
+from tests.test_llm import HOOK, citing
+from tests.test_web import MOON
 
 QA = [sys.executable, "-m", "qa.cli"]
 
 
-def run(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QA_VECTORSTORE_DIR": str(store)}
+def run(
+    store: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "QA_VECTORSTORE_DIR": str(store), **(env or {})}
     return subprocess.run(
-        [*QA, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [*QA, *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=300
     )
 
 
@@ -65,3 +70,17 @@ def test_reingest_documents_search_and_errors(store: Path, tmp_path: Path) -> No
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4")
     bad = run(store, "ingest", str(tmp_path / "x.pdf"))
     assert bad.returncode == 1 and "unsupported file type" in bad.stdout
+
+
+def test_ask_with_a_model_flags_what_the_articles_do_not_support(store: Path) -> None:
+    """QA_ANSWERER=llm against an OpenAI-compatible server: the cited sentence is kept with
+    its source, the invented one is flagged, and the answerer is named."""
+    reply = citing("Brian Hook", HOOK)
+    with serve_app(openai_stub(lambda prompt: f"{reply(prompt)} {MOON} [1].")) as url:
+        llm = {"QA_ANSWERER": "llm", "QA_LLM_BASE_URL": f"{url}/v1", "QA_LLM_CONDENSE": "false"}
+        result = run(store, "ask", "Who called the arrest warrant a propaganda stunt?", env=llm)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{HOOK}. [1] {MOON}."
+    assert lines[1].startswith("  [1] ") and "Brian Hook" in lines[1]
+    assert lines[2:] == [f"  not supported by the articles: {MOON}.", "  answered by: llm"]
