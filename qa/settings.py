@@ -90,9 +90,12 @@ class Settings(BaseSettings):
     # QA_API_KEY_READ=true. Without a key, writes are refused unless QA_HOST is loopback.
     api_key: SecretStr | None = None
     api_key_read: bool = False
-    # Requests per client (IP address) and per worker process to /chat, /chat/stream and
-    # /v1/chat/completions: "N/second", "N/minute", "N/hour" or "N/day"; "off" for none.
+    # Requests per client (IP address) to /chat, /chat/stream and /v1/chat/completions in
+    # any moving window: "N/second", "N/minute", "N/hour" or "N/day"; "off" for none.
     rate_limit: str = "60/minute"
+    # Where the counts are kept: memory:// (each worker process its own) or
+    # redis://host:port (one count for all workers and hosts).
+    rate_limit_storage: str = "memory://"
     cors_origins: str = ""  # comma-separated origins allowed cross-origin; none by default
     max_body_bytes: int = Field(default=1_000_000, ge=1024)  # of requests other than uploads
 

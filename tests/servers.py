@@ -5,6 +5,7 @@ uvicorn in a thread (real HTTP, sharing the test's loaded model)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ import uvicorn
 from tests.processes import free_port, stop, wait_for
 
 CHROMA = Path(sys.executable).parent / "chroma"  # installed with chromadb
+REDIS = shutil.which("redis-server")  # Debian's redis-server (.ci/run installs it)
 
 
 class ChromaServer:
@@ -138,3 +140,31 @@ def openai_stub(reply: Callable[[str], str]) -> Any:
         )  # fmt: skip
 
     return Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
+
+
+@contextmanager
+def redis_server(directory: Path, timeout: float = 30.0) -> Iterator[str]:
+    """``redis-server`` on a free loopback port, persisting nothing; yields its URL."""
+    import redis
+
+    assert REDIS, "no redis-server"
+    port = free_port()
+    command = [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir"]
+    process = subprocess.Popen([*command, str(directory)], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while not _answers(redis.Redis.from_url(url)):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        stop(process)
+
+
+def _answers(client: Any) -> bool:
+    try:
+        return bool(client.ping())
+    except Exception:
+        return False

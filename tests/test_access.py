@@ -3,7 +3,11 @@ loopback without a key, per-client rate limits on the chat routes, CORS, body li
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +16,13 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from qa.api import create_app
-from qa.api.access import RateLimiter, is_loopback, parse_rate
+from qa.api.access import is_loopback
+from qa.api.rates import RateLimiter, describe, parse_rate
 from qa.embeddings import Embedder
 from qa.service import Service
 from qa.settings import Settings, get_settings
 from tests.helpers import PROPAGANDA, copy_store
+from tests.servers import REDIS, redis_server
 
 KEY = "s3cret-key"
 ARTICLE = {"title": "Ferry news", "text": "The night ferry to the islands runs again from May."}
@@ -146,20 +152,52 @@ def test_chat_routes_are_rate_limited_per_client(make_client: Any) -> None:
         assert unlimited.post("/chat", json={"message": "Who is Brian Hook?"}).status_code == 200
 
 
-def test_rate_limiter_refills_over_its_period() -> None:
-    now = [0.0]
-    limiter = RateLimiter(parse_rate("2/second") or pytest.fail(), clock=lambda: now[0])
+def test_rate_limiter_counts_a_moving_window() -> None:
+    limiter = RateLimiter(parse_rate("2/second") or pytest.fail())
     assert limiter.take("a") == limiter.take("a") == 0.0
-    assert limiter.take("a") == pytest.approx(0.5)
-    assert limiter.take("b") == 0.0
-    now[0] += 0.5
-    assert limiter.take("a") == 0.0 and limiter.take("a") > 0
-    limiter.max_clients = 1
-    now[0] += 10
-    assert limiter.take("c") == 0.0 and set(limiter._buckets) == {"c"}
+    wait = limiter.take("a")
+    assert 0 < wait <= 1.0
+    assert limiter.take("b") == 0.0  # each client its own count
+    time.sleep(wait + 0.05)
+    assert limiter.take("a") == 0.0
 
 
-@pytest.mark.parametrize("spec", ["60", "ten/minute", "0/minute", "5/fortnight", "5 per day"])
+def test_workers_share_a_limit_kept_in_redis(make_client: Any, tmp_path: Path) -> None:
+    """Two apps (two workers) with the counts in one Redis: the limit is for both
+    together; with Redis gone, requests go through and the log says so."""
+    if REDIS is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: .ci/run installs it")
+        pytest.skip("no redis-server (apt-get install redis-server)")
+    with redis_server(tmp_path) as url:
+        one, two = (make_client(rate_limit="3/minute", rate_limit_storage=url) for _ in "12")
+        for client in (one, two, one):
+            assert client.post("/chat", json={"message": PROPAGANDA}).status_code == 200
+        for client in (two, one):
+            limited = client.post("/chat", json={"message": PROPAGANDA})
+            assert limited.status_code == 429, limited.text
+            assert int(limited.headers["retry-after"]) >= 1
+    with _caplog_of("qa.api") as records:
+        assert two.post("/chat", json={"message": PROPAGANDA}).status_code == 200
+    assert any("rate limits not enforced" in r.getMessage() for r in records)
+
+
+@contextmanager
+def _caplog_of(name: str) -> Iterator[list[logging.LogRecord]]:
+    """The records logged by ``name`` inside the block (the app's loggers do not
+    propagate to pytest's caplog)."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+@pytest.mark.parametrize("spec", ["60", "ten/minute", "0/minute", "5/fortnight", "5 a day"])
 def test_bad_rate_limits_are_refused(spec: str) -> None:
     with pytest.raises(ValueError, match="QA_RATE_LIMIT"):
         parse_rate(spec)
@@ -168,7 +206,14 @@ def test_bad_rate_limits_are_refused(spec: str) -> None:
 def test_rate_limit_spellings() -> None:
     assert parse_rate("off") is None and parse_rate("") is None
     rate = parse_rate(" 100 / Hour ")
-    assert rate is not None and (rate.count, rate.seconds) == (100, 3600.0)
+    assert rate is not None and (rate.amount, rate.get_expiry()) == (100, 3600)
+    assert describe(parse_rate("5 per day") or pytest.fail()) == "5/day"
+    assert describe(parse_rate("10/5 seconds") or pytest.fail()) == "10/5 seconds"
+
+
+def test_unknown_rate_limit_storage_is_refused() -> None:
+    with pytest.raises(ValueError, match="QA_RATE_LIMIT_STORAGE"):
+        RateLimiter(parse_rate("1/second") or pytest.fail(), "carrier-pigeon://loft")
 
 
 # -- CORS and body limits -------------------------------------------------------------

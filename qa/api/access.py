@@ -1,20 +1,16 @@
-"""Who may call what, and how often: the API key, the loopback rule for writes, per-client
-rate limits on the chat routes, and CORS (closed unless ``QA_CORS_ORIGINS`` opens it)."""
+"""Who may call what, and how often: the API key, the loopback rule for writes, the rate
+limiter (``qa.api.rates``) on the chat routes, and CORS (closed unless
+``QA_CORS_ORIGINS`` opens it)."""
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
-import math
-import re
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 
+from qa.api.rates import RateLimiter, parse_rate
 from qa.settings import Settings
 
 WRITES_CLOSED = (
@@ -24,7 +20,6 @@ WRITES_CLOSED = (
 READS_CLOSED = "Reads are disabled: QA_API_KEY_READ is set but QA_API_KEY is not."
 NEEDS_KEY = "This needs the API key: send the header 'Authorization: Bearer <key>' (QA_API_KEY)."
 WRONG_KEY = "The API key is wrong: send the header 'Authorization: Bearer <key>' (QA_API_KEY)."
-PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
 
 
 def is_loopback(host: str) -> bool:
@@ -72,78 +67,6 @@ def require_read(request: Request) -> None:
     _check_key(request, key)
 
 
-# -- rate limits --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Rate:
-    count: int
-    seconds: float
-    text: str
-
-
-def parse_rate(text: str) -> Rate | None:
-    """``"60/minute"`` (or /second, /hour, /day); None for ``"off"`` or empty."""
-    spec = text.strip().lower()
-    if spec in ("", "off", "none"):
-        return None
-    found = re.fullmatch(r"(\d+)\s*/\s*(second|minute|hour|day)", spec)
-    if found is None or int(found[1]) < 1:
-        raise ValueError(f"QA_RATE_LIMIT={text!r}: use N/second, N/minute, N/hour, N/day or off")
-    return Rate(int(found[1]), PERIODS[found[2]], f"{int(found[1])}/{found[2]}")
-
-
-class RateLimiter:
-    """A token bucket per client: ``count`` requests at once, refilled evenly over the
-    period. In memory, so each worker process keeps its own."""
-
-    max_clients = 10_000
-
-    def __init__(self, rate: Rate, clock: Callable[[], float] = time.monotonic):
-        self.rate = rate
-        self.clock = clock
-        self.interval = rate.seconds / rate.count  # seconds to earn one request back
-        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
-        self._lock = threading.Lock()
-
-    def take(self, client: str) -> float:
-        """0 if the client may go ahead (and counts it), else the seconds to wait."""
-        now = self.clock()
-        with self._lock:
-            tokens = self._tokens(client, now)
-            if tokens >= 1:
-                self._buckets[client] = (tokens - 1, now)
-                if len(self._buckets) > self.max_clients:
-                    self._forget_idle(now)
-                return 0.0
-            return (1 - tokens) * self.interval
-
-    def _tokens(self, client: str, now: float) -> float:
-        tokens, when = self._buckets.get(client, (float(self.rate.count), now))
-        return min(float(self.rate.count), tokens + (now - when) / self.interval)
-
-    def _forget_idle(self, now: float) -> None:
-        """Drop clients whose bucket is full again: forgetting them changes nothing."""
-        idle = [c for c in self._buckets if self._tokens(c, now) >= self.rate.count]
-        for client in idle:
-            del self._buckets[client]
-
-
-async def rate_limited(request: Request) -> None:
-    """429 with Retry-After when this client is over ``QA_RATE_LIMIT``."""
-    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
-    if limiter is None:
-        return
-    client = request.client.host if request.client else "unknown"
-    wait = limiter.take(client)
-    if wait > 0:
-        seconds = max(1, math.ceil(wait))
-        raise HTTPException(
-            429,
-            f"Too many requests: at most {limiter.rate.text} per client (QA_RATE_LIMIT); "
-            f"try again in {seconds} s.",
-            headers={"Retry-After": str(seconds)},
-        )
-
-
 # -- wiring -------------------------------------------------------------------------------
 def origins(settings: Settings) -> list[str]:
     return [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
@@ -153,7 +76,8 @@ def install_access(app: FastAPI, settings: Settings) -> None:
     """The rate limiter, and CORS if origins are configured (add it last: outermost, so
     that every response, errors included, carries its headers)."""
     rate = parse_rate(settings.rate_limit)
-    app.state.rate_limiter = RateLimiter(rate) if rate else None
+    limiter = RateLimiter(rate, settings.rate_limit_storage) if rate else None
+    app.state.rate_limiter = limiter
     allowed = origins(settings)
     if allowed:
         app.add_middleware(

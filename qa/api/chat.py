@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from sse_starlette import EventSourceResponse
 
-from qa.api.access import rate_limited
 from qa.api.deps import ServiceDep
+from qa.api.rates import rate_limited
 from qa.api.schemas import ChatRequest, prepare
 from qa.api.streaming import error_message, sse, started
 from qa.models import Answer, Citation

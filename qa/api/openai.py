@@ -24,8 +24,8 @@ from pydantic.json_schema import JsonDict
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from qa.api.access import rate_limited
 from qa.api.deps import ServiceDep
+from qa.api.rates import rate_limited
 from qa.api.schemas import MAX_HISTORY, ChatFilters, PositiveInt, Question, prepare
 from qa.api.streaming import error_message, sse, started
 from qa.errors import InvalidInput
