@@ -21,7 +21,7 @@ from langchain_chroma import Chroma
 
 from bench.metrics import DEPTH
 from qa.chunking import sentences
-from qa.models import Chunk, Document, Passage
+from qa.models import Passage
 from qa.retrieval import tokenize
 from qa.service import Service
 
@@ -60,20 +60,6 @@ class Ours:
         return Reply(answer.answer, answer.answered, ranked, latency)
 
 
-def as_passage(chunk: Chunk, document: Document, score: float = 0.0) -> Passage:
-    return Passage(
-        chunk_id=chunk.id,
-        document_id=chunk.document_id,
-        title=document.title,
-        source=document.source,
-        published=document.published,
-        text=chunk.text,
-        start=chunk.start,
-        end=chunk.end,
-        score=round(score, 4),
-    )
-
-
 class KeywordOnly:
     """BM25 alone over our chunks; the same answerer on the top QA_K passages."""
 
@@ -82,7 +68,7 @@ class KeywordOnly:
     def __init__(self, service: Service):
         documents = {d.id: d for d in service.store.documents()}
         rows = service.store.all_chunks()
-        self.passages = [as_passage(c, documents[c.document_id]) for c, _ in rows]
+        self.passages = [Passage.of(c, documents[c.document_id]) for c, _ in rows]
         self.bm25 = bm25s.BM25()
         self.bm25.index(tokenize([p.text for p in self.passages]), show_progress=False)
         self.answerer = service.answerer

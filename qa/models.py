@@ -74,6 +74,21 @@ class Passage(BaseModel):
     end: int
     score: float
 
+    @classmethod
+    def of(cls, chunk: Chunk, document: Document, score: float = 0.0) -> Passage:
+        """The chunk as a passage, with its document's title, source and date."""
+        return cls(
+            chunk_id=chunk.id,
+            document_id=chunk.document_id,
+            title=document.title,
+            source=document.source,
+            published=document.published,
+            text=chunk.text,
+            start=chunk.start,
+            end=chunk.end,
+            score=round(score, 4),
+        )
+
 
 class Filters(BaseModel):
     """Optional restrictions on retrieval."""

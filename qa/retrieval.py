@@ -112,7 +112,7 @@ class Retriever:
                 continue
             seen.append(norm)
             doc = index.documents[chunk.document_id]
-            passages.append(_passage(chunk, doc, fused[chunk_id] / best))
+            passages.append(Passage.of(chunk, doc, fused[chunk_id] / best))
             if len(passages) == k:
                 break
         return passages
@@ -131,17 +131,3 @@ class Retriever:
         n = min(self.fetch, len(index.chunks))
         ids, scores = index.bm25.retrieve(terms, k=n, show_progress=False, weight_mask=mask)
         return [index.chunks[i] for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
-
-
-def _passage(chunk: Chunk, doc: Document, score: float) -> Passage:
-    return Passage(
-        chunk_id=chunk.id,
-        document_id=chunk.document_id,
-        title=doc.title,
-        source=doc.source,
-        published=doc.published,
-        text=chunk.text,
-        start=chunk.start,
-        end=chunk.end,
-        score=round(score, 4),
-    )
