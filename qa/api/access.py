@@ -76,8 +76,7 @@ def install_access(app: FastAPI, settings: Settings) -> None:
     """The rate limiter, and CORS if origins are configured (add it last: outermost, so
     that every response, errors included, carries its headers)."""
     rate = parse_rate(settings.rate_limit)
-    limiter = RateLimiter(rate, settings.rate_limit_storage) if rate else None
-    app.state.rate_limiter = limiter
+    app.state.rate_limiter = RateLimiter(rate, settings.rate_limit_storage) if rate else None
     allowed = origins(settings)
     if allowed:
         app.add_middleware(

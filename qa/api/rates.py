@@ -19,7 +19,7 @@ from fastapi import HTTPException, Request
 from limits import RateLimitItem, parse, storage, strategies
 from limits.errors import StorageError
 
-log = logging.getLogger("qa.api")
+logger = logging.getLogger("qa.api")
 NAMESPACE = "qa-chat"
 _TIMEOUTS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}  # Redis, in seconds
 
@@ -76,7 +76,7 @@ class RateLimiter:
                 return 0.0
             reset = self.limiter.get_window_stats(self.rate, NAMESPACE, client).reset_time
         except StorageError as exc:
-            log.warning("rate limits not enforced: %s unavailable (%s)", self.where, exc)
+            logger.warning("rate limits not enforced: %s unavailable (%s)", self.where, exc)
             return 0.0
         return max(reset - time.time(), 0.001)
 
