@@ -17,6 +17,7 @@ from tests.processes import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PROPAGANDA = "Who called the arrest warrant a propaganda stunt?"
+MOON = "The moon is made of green cheese"  # a claim no article supports
 
 
 def copy_store(source: Path, target: Path) -> Path:

@@ -21,6 +21,7 @@ from qa.embeddings import Embedder
 from qa.service import Service
 from qa.settings import Settings
 from tests.helpers import (
+    MOON,
     PROPAGANDA,
     ROOT,
     Server,
@@ -55,7 +56,6 @@ HOSTILE = {
     "source": "Riverside <i>Gazette</i>",
     "url": "javascript:alert(1)",
 }
-MOON = "The moon is made of green cheese"
 FINAL = re.compile(r"^(answered|unanswered)$")
 
 
