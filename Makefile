@@ -48,6 +48,16 @@ format: install
 clean:
 	rm -rf .venv .cache .pytest_cache .mypy_cache .ruff_cache
 
+# The reader (qa/reader/): fine-tunes the bundled MiniLM as a span reader on SQuAD v1.1 dev
+# articles 0-31, exports it as int8 ONNX, chooses the no-answer threshold on articles 32-35
+# and measures it on 36-47 (eval/train_reader.py; about 75 minutes on 2 cores). It resumes
+# from .cache/reader-train/checkpoint.pt when interrupted; `rm -rf .cache/reader-train`
+# starts afresh. It rewrites qa/reader/model.onnx and reader.json.
+.PHONY: train-reader
+train-reader: install
+	$(PY) -m pip install -q -e '.[dev,train]'
+	$(PY) -m eval.train_reader
+
 # Benchmarks on ../shared/datasets (read-only), written to bench/results/ (not tests).
 # `make bench`: quality on SQuAD v1.1 dev and RealTime QA, ours beside a BM25-only and a
 # naive LangChain baseline; BENCH_SAMPLE SQuAD questions (0: all) from the held-out

@@ -69,8 +69,10 @@ def grade(
     accepted: Sequence[str],
     wrong: Sequence[str] = (),
     unicode_punctuation: bool = False,
+    short: str | None = None,
 ) -> Row:
-    """The scores of one answer; an abstention scores 0 everywhere."""
+    """The scores of one answer; an abstention scores 0 everywhere. EM and F1 are of the
+    ``short`` answer when the system gives one (ours: ``short_answer``), else of the whole."""
     if not answered:
         return {"correct": False, "unambiguous": False, "em": False, "f1": 0.0}
     right = correct(answer, accepted, unicode_punctuation)
@@ -78,8 +80,8 @@ def grade(
     return {
         "correct": right,
         "unambiguous": right and not also_wrong,
-        "em": exact_match(answer, accepted),
-        "f1": round(best_f1(answer, accepted), 4),
+        "em": exact_match(short or answer, accepted),
+        "f1": round(best_f1(short or answer, accepted), 4),
     }
 
 

@@ -74,6 +74,25 @@ def floor(embedder: Embedder, pool: Iterator[str]) -> dict[str, Any]:
     return {"call": "embedder.encode([q])", **latency_stats(latencies, sum(latencies) / 1000)}
 
 
+def reading_floor(service: Service, pool: Iterator[str]) -> dict[str, Any]:
+    """The least an answer costs: one query embedding plus one reader pass over the k
+    passages ``/chat`` would read (retrieved untimed beforehand)."""
+    reader = getattr(service.answerer, "reader", None)
+    if reader is None:
+        return {}
+    queries = take(pool, FLOOR_QUERIES)
+    texts = {q: [p.text for p in service.search(q, service.settings.k)] for q in queries}
+    embed = service.embedder.model
+
+    def call(q: str) -> None:
+        embed.encode([q], normalize_embeddings=True, show_progress_bar=False)
+        reader.read(q, texts[q])
+
+    latencies = sequential(call, queries)
+    stats = latency_stats(latencies, sum(latencies) / 1000)
+    return {"call": f"encode([q]) + reader.read(q, {service.settings.k} passages)", **stats}
+
+
 def ingest(service: Service, feed: Callable[[Service], Any]) -> dict[str, Any]:
     """Ingest a corpus into an empty store, then ``encode`` the same chunk texts raw."""
     seconds = timed_ms(lambda: feed(service)) / 1000
@@ -106,7 +125,7 @@ def in_process(service: Service, pool: Iterator[str], n: int) -> dict[str, Any]:
         "search": lambda q: service.search(q, 5),
         "chat": lambda q: service.chain.invoke(q),
     }
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"floor": reading_floor(service, pool)}
     for endpoint, call in calls.items():
         latencies = sequential(call, take(pool, n))
         out[endpoint] = {"concurrency": 1, **latency_stats(latencies, sum(latencies) / 1000)}

@@ -54,7 +54,9 @@ def _ingest_table(corpora: dict[str, Any]) -> list[str]:
 def _latency_rows(name: str, result: dict[str, Any]) -> list[list[Any]]:
     rows = []
     for endpoint, stats in result["in_process"].items():
-        call = "Service.search" if endpoint == "search" else "chain.invoke"
+        if not stats:  # no reader floor (the LLM answerer)
+            continue
+        call = {"search": "Service.search", "chat": "chain.invoke"}.get(endpoint, stats.get("call"))
         rows.append([name, "in-process", call, 1, stats["requests"], stats["p50_ms"]])
         rows[-1] += [stats["p95_ms"], stats["throughput_rps"]]
     for endpoint in ("search", "chat"):
@@ -63,6 +65,20 @@ def _latency_rows(name: str, result: dict[str, Any]) -> list[list[Any]]:
             rows.append([name, "HTTP", path, stats["concurrency"], stats["requests"]])
             rows[-1] += [stats["p50_ms"], stats["p95_ms"], stats["throughput_rps"]]
     return rows
+
+
+def _ratios(corpora: dict[str, Any]) -> list[str]:
+    """chain.invoke's p50 over the reading floor's p50 (encode + one reader pass)."""
+    lines = []
+    for name, result in corpora.items():
+        floor, chat = result["in_process"].get("floor"), result["in_process"]["chat"]
+        if floor:
+            ratio = chat["p50_ms"] / floor["p50_ms"]
+            lines.append(
+                f"- {name}: chain.invoke p50 / reading floor p50 = {chat['p50_ms']} / "
+                f"{floor['p50_ms']} = {ratio:.2f}"
+            )
+    return [*lines, ""] if lines else []
 
 
 def markdown(data: dict[str, Any]) -> str:
@@ -93,6 +109,7 @@ def markdown(data: dict[str, Any]) -> str:
         "",
         *table(header, latency),
         "",
+        *_ratios(corpora),
         "## Server memory",
         "",
         "One server per row, read after its 2 x N requests (+2 warm-ups).",

@@ -24,8 +24,11 @@ from bench import report
 from bench.data import REALTIMEQA, ROOT, SQUAD, Dataset, Question, load_realtimeqa, load_squad
 from bench.metrics import (
     Row,
+    best_f1,
+    exact_match,
     first_hit,
     grade,
+    mean,
     paired,
     ratio,
     strip_markers,
@@ -37,7 +40,7 @@ from bench.stores import build_langchain, build_ours, describe, langchain_store,
 from bench.stores import store_dir as cache_dir
 from bench.systems import KeywordOnly, NaiveLangChain, Ours, Reply, System
 from qa.embeddings import Embedder
-from qa.scoring import WEIGHTS
+from qa.reader import SHIPPED, Reader
 from qa.service import Service
 from qa.settings import Settings
 
@@ -74,7 +77,9 @@ def factories(settings: Settings, directory: Path) -> list[Callable[[], System]]
 
 
 def score(reply: Reply, q: Question, unicode_punctuation: bool) -> Row:
-    scores = grade(reply.answer, reply.answered, q.answers, q.wrong, unicode_punctuation)
+    scores = grade(
+        reply.answer, reply.answered, q.answers, q.wrong, unicode_punctuation, reply.short
+    )
     return {
         "answer": reply.answer,
         "answered": reply.answered,
@@ -156,15 +161,27 @@ def run_dataset(dataset: Dataset, fresh: bool) -> dict[str, Any]:
     }
 
 
-def scorer_fingerprint() -> dict[str, Any]:
-    """Which answer scorer (qa/scorer.json) the figures are for."""
-    raw = WEIGHTS.read_bytes()
-    fields = json.loads(raw)
+def reader_fingerprint() -> dict[str, Any]:
+    """Which reader (qa/reader/model.onnx) the figures are for, and its own held-out figures."""
+    fields = json.loads((SHIPPED / "reader.json").read_text())
     return {
-        "sha256": hashlib.sha256(raw).hexdigest()[:12],
+        "sha256": hashlib.sha256((SHIPPED / "model.onnx").read_bytes()).hexdigest()[:12],
         "threshold": fields.get("threshold"),
-        "trained_on": fields.get("trained_on"),
+        "held_out": fields.get("held_out"),
     }
+
+
+def given_paragraph(dataset: Dataset) -> dict[str, Any]:
+    """The reader alone, each sampled SQuAD question given its own paragraph (the classic
+    reading-comprehension setting): EM and F1 of its best span."""
+    reader = Reader.load()
+    texts = {a.id: a.text for a in dataset.articles}
+    em, f1 = [], []
+    for q in dataset.questions:
+        best = reader.read(q.text, [texts[next(iter(q.gold))]])[0].text
+        em.append(exact_match(best, q.answers))
+        f1.append(best_f1(best, q.answers))
+    return {"questions": len(em), "exact_match": mean(em), "f1": mean(f1)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -175,13 +192,15 @@ def main(argv: list[str] | None = None) -> None:
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
     }
     data["settings"] = Settings().model_dump(
-        mode="json", include={"chunk_max_chars", "chunk_overlap_sentences", "k", "min_support"}
+        mode="json",
+        include={"chunk_max_chars", "chunk_overlap_sentences", "k", "reader_threshold"},
     )
-    data["scorer"] = scorer_fingerprint()
+    data["reader"] = reader_fingerprint()
     datasets: dict[str, Any] = {}
     if args.only in (None, "squad"):
         squad = load_squad(args.squad, args.sample, args.seed, args.all_articles)
         datasets["squad"] = run_dataset(squad, args.fresh)
+        datasets["squad"]["given_paragraph"] = given_paragraph(squad)
     if args.only in (None, "realtimeqa"):
         datasets["realtimeqa"] = run_dataset(load_realtimeqa(args.realtimeqa), args.fresh)
     data["datasets"] = datasets

@@ -40,6 +40,13 @@ COLUMNS = {
         "latency_p95_ms": "p95 ms",
     },
 }
+# The answerer the reader replaced, measured by this benchmark at its last commit.
+BASELINE = """The sentence scorer the reader replaced (logistic regression over embedding and
+word-overlap features, commit b476097, `bench/results/quality.md` of that commit; 150 SQuAD
+questions, seed 0): SQuAD accuracy 0.827, EM 0, F1 0.181, abstention 0.033; RealTime QA
+accuracy 0.391, no wrong choice 0.354, abstention 0.15; seeds gold (`make eval`) accuracy
+0.679, abstention 0.688.
+"""
 TITLES = {"squad": "SQuAD v1.1 dev", "realtimeqa": "RealTime QA (2022-06-17 to 2022-11-11)"}
 DEFINITIONS = """## How the figures are made
 
@@ -129,6 +136,28 @@ def _subset(dataset: str, summary: dict[str, Any] | None) -> list[str]:
     return ["", intro, "", *_system_table(dataset, summary)]
 
 
+def _given_paragraph(given: dict[str, Any] | None, full: dict[str, Any] | None) -> list[str]:
+    """The reader alone on the sampled questions, each given its paragraph."""
+    if not given:
+        return []
+    lines = [
+        "",
+        "The reader alone, each question given its own paragraph (EM / F1, 0-100):",
+        "",
+        "| reader | questions | EM | F1 |",
+        "| --- | --- | --- | --- |",
+        f"| ours, this sample | {given['questions']} | {100 * given['exact_match']:.1f} "
+        f"| {100 * given['f1']:.1f} |",
+    ]
+    if full:
+        lines.append(
+            f"| ours, all of articles 36-47 (`qa/reader/reader.json`) | {full['questions']} "
+            f"| {full['em']} | {full['f1']} |"
+        )
+    lines.append("| SQuAD's logistic-regression baseline (published) | 10,570 | 40.1 | 51.0 |")
+    return lines
+
+
 def _examples(result: dict[str, Any], n: int = 3) -> list[str]:
     lines = []
     for q in result["questions"][:n]:
@@ -150,13 +179,15 @@ def markdown(data: dict[str, Any]) -> str:
         f"threads, load average {cell(env['load_average_at_start'])} at start and "
         f"{cell(env['load_average_at_end'])} at end; {env['run_seconds']:.0f} s wall, "
         f"{env['cpu_seconds']:.0f} s CPU. "
-        f"Settings: {cell(data['settings'])}. Answer scorer `qa/scorer.json` "
-        f"{data['scorer']['sha256']} (threshold {data['scorer']['threshold']}; "
-        f"{data['scorer']['trained_on']}).",
+        f"Settings: {cell(data['settings'])}. Reader `qa/reader/model.onnx` "
+        f"{data['reader']['sha256']} (no-answer threshold {data['reader']['threshold']}).",
+        "",
+        BASELINE.rstrip(),
     ]
     for name, result in data["datasets"].items():
         lines += ["", f"## {TITLES[name]}", "", _scope(name, result), ""]
         lines += _system_table(name, result["summary"])
+        lines += _given_paragraph(result.get("given_paragraph"), data["reader"]["held_out"])
         lines += ["", "Ours relative to each baseline:", "", *_ratio_table(result["ratios"])]
         lines += _subset(name, result.get("summary_gold_in_corpus"))
     lines += ["", DEFINITIONS.rstrip(), "", "## First questions of each run", ""]

@@ -32,6 +32,7 @@ class Reply:
     answered: bool
     ranked: list[str]  # the article ids of the top passages, best first
     latency_ms: float
+    short: str | None = None  # the short answer, where the system gives one
 
 
 class System(Protocol):
@@ -57,7 +58,7 @@ class Ours:
         answer = self.service.chain.invoke(question)
         latency = _since(started)
         ranked = [p.document_id for p in self.service.search(question, DEPTH)]
-        return Reply(answer.answer, answer.answered, ranked, latency)
+        return Reply(answer.answer, answer.answered, ranked, latency, answer.short_answer)
 
 
 class KeywordOnly:
@@ -88,7 +89,8 @@ class KeywordOnly:
         passages = self.search(question, DEPTH)
         answer = self.answerer.answer(question, passages[: self.k])
         latency = _since(started)
-        return Reply(answer.answer, answer.answered, [p.document_id for p in passages], latency)
+        ranked = [p.document_id for p in passages]
+        return Reply(answer.answer, answer.answered, ranked, latency, answer.short_answer)
 
 
 def first_sentence(text: str) -> str:

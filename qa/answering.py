@@ -1,33 +1,26 @@
 """Answerers: turn a question and retrieved passages into a short, cited answer.
 
-``ExtractiveAnswerer`` runs offline with no language model. It scores every sentence of
-the retrieved passages with ``qa.scoring`` (the chance that it answers the question),
-quotes the best ones, cites the other articles that say the same, and abstains when no
-sentence is likely enough to answer.
+``ExtractiveAnswerer`` runs offline with no language model. The reader (``qa.reader``)
+reads every retrieved passage in one batch and points at the words that answer; the
+answer leads with them and quotes the sentence that holds them. Another article that
+states the same answer is cited too; one that states a different answer, about as surely,
+is cited with its own answer and the answer says that the articles differ. When "no
+answer" beats the best span by the reader's threshold, it abstains.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from qa.chunking import sentences
-from qa.embeddings import Embedder
 from qa.models import Answer, Citation, Passage
+from qa.reader import Reader, Span
 from qa.retrieval import normalized
-from qa.scoring import (
-    Candidates,
-    Scorer,
-    Tokenizer,
-    default_scorer,
-    expected_kind,
-    features,
-    holds,
-)
 
 NO_ANSWER = "The articles don't say."
+DIFFER = "The articles differ."
 
 
 class Answerer(Protocol):
@@ -42,117 +35,129 @@ class Answerer(Protocol):
         ...
 
 
-@dataclass
-class Candidate:
+def no_answer(question: str, answerer: str = "extractive") -> Answer:
+    return Answer(answer=NO_ANSWER, answered=False, standalone_question=question, answerer=answerer)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A span the reader found, placed in its passage and document."""
+
+    span: Span
     passage: Passage
-    start: int  # offsets into the document's text
-    end: int
-    text: str
-    score: float = 0.0
+
+    @property
+    def start(self) -> int:  # document offsets of the short answer
+        return self.passage.start + self.span.start
+
+    @property
+    def end(self) -> int:
+        return self.passage.start + self.span.end
+
+    def sentence(self, budget: int) -> tuple[int, str, str]:
+        """The document offset and text of the sentence(s) holding the span, and how to
+        show it: cut to about ``budget`` characters around the span, at spaces, with "…"
+        where it was cut."""
+        text, s = self.passage.text, self.span
+        spans = sentences(text)
+        a = max((x.start for x in spans if x.start <= s.start), default=0)
+        b = min((x.end for x in spans if x.end >= s.end), default=len(text))
+        before = after = ""
+        room = max(0, budget - (s.end - s.start)) // 2
+        if b - a > budget and s.start - room > a:
+            a, before = text.find(" ", s.start - room, s.start) + 1 or s.start, "…"
+        if b - a > budget and s.end + room < b:
+            b, after = max(s.end, text.rfind(" ", s.end, s.end + room)), "…"
+        quote = text[a:b].strip()
+        return self.passage.start + text.find(quote, a), quote, f"{before}{quote}{after}"
 
 
-def _docs(chosen: list[Candidate]) -> set[str]:
-    return {c.passage.document_id for c in chosen}
-
-
-def _heading(text: str) -> bool:
-    """A headline or fragment rather than a sentence: short and without a full stop."""
-    words = len(text.split())
-    return words < 4 or (words < 10 and not re.search(r"[.!?][\"'”’)]*$", text))
+def agree(a: str, b: str) -> bool:
+    """The same answer: one's normalised words contain the other's."""
+    x, y = f" {normalized(a)} ", f" {normalized(b)} "
+    return x.strip() != "" and y.strip() != "" and (x in y or y in x)
 
 
 class ExtractiveAnswerer:
-    """Quote the sentences that answer the question; abstain when none does."""
+    """Quote the words that answer and the sentence around them; abstain when none do."""
 
     name = "extractive"
 
     def __init__(
         self,
-        embedder: Embedder,
-        tokens: Tokenizer,
-        min_support: float | None = None,
-        margin: float = 0.12,
-        other_support: float = 0.45,
-        scorer: Scorer | None = None,
+        reader: Reader,
+        threshold: float | None = None,
+        differ_gap: float | None = None,
         max_sentences: int = 3,
         max_chars: int = 500,
     ):
-        self.embedder = embedder
-        self.tokens = tokens  # stemmed, stop-word-free tokens of each text
-        self.scorer = scorer or default_scorer()
-        self.min_support = self.scorer.threshold if min_support is None else min_support
-        self.margin = margin
-        self.other_support = min(other_support, self.min_support)
+        self.reader = reader
+        self.threshold = reader.config.threshold if threshold is None else threshold
+        # another article's own answer this close (in score) to the best one differs
+        self.differ_gap = reader.config.differ_gap if differ_gap is None else differ_gap
         self.max_sentences = max_sentences
         self.max_chars = max_chars
 
-    # -- candidates and their scores ----------------------------------------------------
-    def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
-        """Every sentence of the passages once (a sentence inside another is dropped)."""
-        found: list[Candidate] = []
-        norms: list[str] = []
-        for passage in passages:
-            for span in sentences(passage.text):
-                text = passage.text[span.start : span.end]
-                norm = normalized(text)
-                if _heading(text) or any(norm in other for other in norms):
-                    continue
-                keep = [i for i, other in enumerate(norms) if other not in norm]
-                found, norms = [found[i] for i in keep], [norms[i] for i in keep]
-                start = passage.start + span.start
-                found.append(Candidate(passage, start, start + len(text), text))
-                norms.append(norm)
-        return found
+    def find(self, question: str, passages: Sequence[Passage]) -> list[Found]:
+        """Every span the reader proposes, best first, each once (passages overlap)."""
+        seen: set[tuple[str, int, int]] = set()
+        out = []
+        for span in self.reader.read(question, [p.text for p in passages]):
+            found = Found(span, passages[span.passage])
+            key = (found.passage.document_id, found.start, found.end)
+            if key not in seen:
+                seen.add(key)
+                out.append(found)
+        return out
 
-    def score(self, question: str, found: list[Candidate]) -> None:
-        """Set each candidate's score: the chance that it answers the question."""
-        if not found:
-            return
-        cands = Candidates([c.text for c in found], [c.passage.text for c in found])
-        rows = features(question, cands, self.embedder, self.tokens)
-        # a sentence without what is asked for (a year, date or number; a name, less
-        # surely spotted) is unlikely to answer, whatever its words share with the question
-        kind = expected_kind(question)
-        penalty = 0.5 if kind is not None and kind[0] == "name" else 0.0
-        for c, p in zip(found, self.scorer.probabilities(rows), strict=True):
-            c.score = float(p) * (1.0 if holds(kind, c.text, question) else penalty)
-
-    # -- the answer ---------------------------------------------------------------------
-    def choose(self, found: list[Candidate]) -> list[Candidate]:
-        """The two best sentences within ``margin`` of each other, and the best sentence of
-        another article that supports the answer too, so that each such article is cited."""
-        ranked = sorted(found, key=lambda c: -c.score)
-        if not ranked or ranked[0].score < self.min_support:
-            return []
-        floor = max(self.min_support, ranked[0].score - self.margin)
-        chosen = [c for c in ranked if c.score >= floor][:2]
-        supported = [c for c in ranked if c.score >= self.other_support]
-        others = [c for c in supported if c.passage.document_id not in _docs(chosen)]
-        return chosen + others[: self.max_sentences - len(chosen)][:1]
+    def choose(self, found: list[Found]) -> tuple[list[Found], bool]:
+        """The best span, then per other article: a span that agrees with it, or its own
+        best answer when that is nearly as sure and says something else."""
+        if not found or found[0].span.margin < self.threshold:
+            return [], False
+        best, chosen, differ = found[0], [found[0]], False
+        for doc in dict.fromkeys(f.passage.document_id for f in found):
+            if doc == best.passage.document_id or len(chosen) >= self.max_sentences:
+                continue
+            own = [f for f in found if f.passage.document_id == doc]
+            same = [f for f in own if agree(f.span.text, best.span.text)]
+            top = own[0]
+            if same and same[0].span.margin >= self.threshold:
+                chosen.append(same[0])
+            elif top.span.margin >= self.threshold and top.span.score >= (
+                best.span.score - self.differ_gap
+            ):
+                chosen.append(top)
+                differ = True
+        return chosen, differ
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        found = self.candidates(passages)
-        self.score(question, found)
-        chosen = self.choose(found)
+        chosen, differ = self.choose(self.find(question, passages))
         if not chosen:
-            return Answer(answer=NO_ANSWER, answered=False, standalone_question=question)
-        return self.compose(question, chosen)
+            return no_answer(question)
+        return self.compose(question, chosen, differ)
 
-    def compose(self, question: str, chosen: list[Candidate]) -> Answer:
+    def compose(self, question: str, chosen: list[Found], differ: bool) -> Answer:
+        """``short: "sentence" [1]``; when the articles differ, each answer with its own."""
+        lead = f"{DIFFER} " if differ else ""
+        chosen = chosen[: self.max_sentences - 1] if differ else chosen  # the lead counts
+        budget = (self.max_chars - len(lead)) // len(chosen) - 12
         parts: list[str] = []
         citations: list[Citation] = []
-        for c in chosen:
+        for f in chosen:
             n = len(citations) + 1
-            piece = f"{c.text} [{n}]"
-            if parts and len(" ".join([*parts, piece])) > self.max_chars:
-                break
-            if not parts and len(piece) > self.max_chars:
-                cut = c.text[: self.max_chars - 8].rsplit(" ", 1)[0]
-                piece = f"{cut}… [{n}]"
-            parts.append(piece)
-            citations.append(Citation.of(n, c.passage, c.text, c.start, c.score))
+            start, quote, shown = f.sentence(budget - len(f.span.text))
+            label = f"{f.span.text}: " if (differ or n == 1) else ""
+            parts.append(f'{label}"{shown}" [{n}]')
+            score = round(f.span.margin, 4)
+            citations.append(Citation.of(n, f.passage, quote, start, score, (f.start, f.end)))
         return Answer(
-            answer=" ".join(parts), answered=True, standalone_question=question, citations=citations
+            answer=lead + " ".join(parts),
+            answered=True,
+            standalone_question=question,
+            citations=citations,
+            short_answer=chosen[0].span.text,
+            sources_differ=differ,
         )
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:

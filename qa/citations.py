@@ -17,12 +17,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.answering import NO_ANSWER
+from qa.answering import no_answer
 from qa.chunking import sentences
 from qa.embeddings import Embedder
 from qa.models import Answer, Citation, Passage, Sentence
-from qa.retrieval import tokenize
-from qa.scoring import Tokenizer
+from qa.retrieval import Tokenizer, tokenize
 
 # [1], [1][2], [1, 2], [passage 1]: the numbers of the passages cited
 MARKER = re.compile(r"\[\s*(?:passage\s*)?\d+(?:\s*[,;]\s*(?:passage\s*)?\d+)*\s*\]", re.I)
@@ -152,9 +151,7 @@ class CitationChecker:
                 kept += [numbering[key]] if numbering[key] not in kept else []
             checked.append(Sentence(text=claim.text, citations=kept, supported=bool(kept)))
         if not any(s.supported for s in checked):
-            return Answer(
-                answer=NO_ANSWER, answered=False, standalone_question=question, answerer=self.name
-            )
+            return no_answer(question, self.name)
         return Answer(
             answer=" ".join(map(render, checked)),
             answered=True,

@@ -66,6 +66,13 @@ def is_correct(answer: str, accepted: Sequence[str]) -> bool:
     return contains(answer, accepted)
 
 
+def versions(text: str, accepted: Sequence[str]) -> int:
+    """How many different accepted answers the text names: "Ali Algasimehr" and
+    "Algasimehr" are one version (one contains the other), "Qassem" and "Qasem" two."""
+    found = [normalize(a) for a in accepted if contains(text, [a])]
+    return sum(not any(f != g and f" {f} " in f" {g} " for g in found) for f in set(found))
+
+
 def f1(prediction: str, truth: str) -> float:
     """SQuAD's token F1 of two strings."""
     predicted, expected = normalize(prediction).split(), normalize(truth).split()
@@ -207,6 +214,8 @@ def _run(backend: Backend, gold: Gold, stems: dict[str, str], k: int | None, tex
         "answered": answer.answered,
         "correct": is_correct(given, accepted) if answer.answered else not accepted,
         "f1": None if score is None else round(score, 4),
+        "sources_differ": answer.sources_differ,
+        "versions": versions(strip_markers(given), accepted) if answer.answered else 0,
         "citations": [c.model_dump(mode="json") for c in answer.citations],
         "latency_ms": round(latency, 1),
         **_citation_scores(gold, answer, supporting, texts),

@@ -46,14 +46,41 @@ def names(text: str) -> list[str]:
     return found
 
 
-def _referent(history: Sequence[Turn]) -> str | None:
-    """The entity a pronoun most likely points at: the subject of the last exchange."""
+# words that make a name a thing (an organisation, a place, a force), not a person
+_THINGS = {
+    "force", "forces", "corps", "guard", "guards", "agency", "news", "organization",
+    "organisation", "council", "ministry", "government", "army", "police", "interpol", "office",
+    "department", "airport", "university", "party", "group", "union", "league", "committee",
+    "court", "bank", "house", "nations", "states", "republic", "iran", "iraq", "u.s", "u.s.",
+}  # fmt: skip
+# a reader's answer leads with its short answer: 'Qassem Soleimani: "…" [1]'
+_LEAD = re.compile(r'^(?:The articles differ\. )?([^:"\n]{1,80}): "')
+
+
+def _is_thing(name: str) -> bool:
+    return any(w.lower().rstrip("'’s") in _THINGS or w.lower() in _THINGS for w in name.split())
+
+
+def _candidates(turn: Turn) -> list[str]:
+    """Names in a turn, an answer's short answer first."""
+    lead = _LEAD.match(turn.content) if turn.role == "assistant" else None
+    first = [lead.group(1).strip()] if lead and names(lead.group(1)) else []
+    return first + names(turn.content)
+
+
+def _referent(history: Sequence[Turn], personal: bool) -> str | None:
+    """The entity a pronoun most likely points at in the last exchange: for he/she, the
+    first person named (a short answer first, a multi-word name that is no organisation or
+    place); for it, the first organisation or thing; else the first name."""
     for turn in reversed(history):
-        found = names(turn.content)
-        people = [n for n in found if " " in n and n.split()[0] not in {"Iran", "U.S."}]
-        if people or found:
-            # a user's question names the topic; an answer's first multi-word name is its subject
-            return (people or found)[0]
+        found = _candidates(turn)
+        if personal:
+            people = [n for n in found if not _is_thing(n)]
+            best = [n for n in people if " " in n] or people
+        else:
+            best = [n for n in found if _is_thing(n)]
+        if best or found:
+            return (best or found)[0]
     return None
 
 
@@ -64,8 +91,9 @@ def condense(question: str, history: Sequence[Turn]) -> str:
         return question
     last_user = next((t.content.strip() for t in reversed(history) if t.role == "user"), "")
     # resolve against the last exchange first, then the whole conversation
-    referent = _referent(history[-2:]) or _referent(history)
-    pronoun = _PERSONAL if _PERSONAL.search(question) else _PRONOUN
+    personal = _PERSONAL.search(question) is not None
+    referent = _referent(history[-2:], personal) or _referent(history, personal)
+    pronoun = _PERSONAL if personal else _PRONOUN
     if referent and pronoun.search(question):
         used = False
 

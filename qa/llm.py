@@ -29,7 +29,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from qa.answering import NO_ANSWER, Answerer
+from qa.answering import Answerer, no_answer
 from qa.citations import CitationChecker
 from qa.errors import ModelFailed, ModelTimeout, ModelUnavailable, QAError
 from qa.history import Condenser, condense
@@ -158,9 +158,7 @@ class LLMAnswerer:
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
         """The model's text as it comes, then the checked ``Answer``."""
         if not passages:
-            yield Answer(
-                answer=NO_ANSWER, answered=False, standalone_question=question, answerer=self.name
-            )
+            yield no_answer(question, self.name)
             return
         messages = self.prompt.format_messages(passages=passage_block(passages), question=question)
         pieces: list[str] = []

@@ -113,10 +113,22 @@ class Citation(BaseModel):
     start: int
     end: int
     score: float
+    # the short answer inside the quote, as document offsets (None: the quote holds none)
+    answer_start: int | None = None
+    answer_end: int | None = None
 
     @classmethod
-    def of(cls, n: int, passage: Passage, quote: str, start: int, score: float) -> Citation:
-        """Citation ``n`` of ``quote``, found at ``start`` in ``passage``'s document."""
+    def of(
+        cls,
+        n: int,
+        passage: Passage,
+        quote: str,
+        start: int,
+        score: float,
+        answer: tuple[int, int] | None = None,
+    ) -> Citation:
+        """Citation ``n`` of ``quote``, found at ``start`` in ``passage``'s document, with
+        the document offsets of the short answer it holds, if any."""
         return cls(
             n=n,
             document_id=passage.document_id,
@@ -126,6 +138,8 @@ class Citation(BaseModel):
             start=start,
             end=start + len(quote),
             score=round(score, 4),
+            answer_start=answer[0] if answer else None,
+            answer_end=answer[1] if answer else None,
         )
 
 
@@ -144,6 +158,11 @@ class Answer(BaseModel):
     answer: str
     answered: bool
     standalone_question: str
+    # the words that answer, as the reader found them in the first citation (None: abstained
+    # or a generated answer)
+    short_answer: str | None = None
+    # two articles give different answers; each is cited with its own
+    sources_differ: bool = False
     citations: list[Citation] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     # "extractive", "llm", or "extractive (fallback)" when the model failed

@@ -33,12 +33,19 @@ def metrics(rows: list[Row]) -> dict[str, float | None]:
     answerable = [r for r in rows if r["expected"]]
     scored = [r for r in answerable if r["answered"]]
     latencies = [r["latency_ms"] for r in rows]
+    conflicts = [r for r in rows if r.get("type") == "conflict"]
+    agreeing = [r for r in answerable if r.get("type") != "conflict"]
     return {
         "questions": len(rows),
         "answer_accuracy": _mean(r["correct"] for r in answerable),
         "answer_f1": _mean(r["f1"] for r in answerable),
         "abstention": _mean(not r["answered"] for r in rows if not r["expected"]),
         "false_abstention": _mean(not r["answered"] for r in answerable),
+        # conflict questions: both versions named, and "the articles differ" said; on the
+        # other answerable questions, "the articles differ" said wrongly
+        "conflicts_both_named": _mean(r.get("versions", 0) >= 2 for r in conflicts),
+        "conflicts_flagged": _mean(r.get("sources_differ", False) for r in conflicts),
+        "false_differ": _mean(r.get("sources_differ", False) for r in agreeing),
         "citation_validity": _share(rows, "citations_valid"),
         "citation_precision": _share(scored, "citations_precise"),
         "citation_recall": _mean(r["citation_recall"] for r in scored),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -22,6 +23,7 @@ from qa.errors import EmptyStore
 from qa.models import Chunk, Document, Filters, Passage
 from qa.store import Metadata, Store, matches
 
+Tokenizer = Callable[[list[str]], list[list[str]]]
 _NON_WORD = re.compile(r"\[\s*(?:\.\.\.|…)\s*\]|[^\w]+")
 
 

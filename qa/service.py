@@ -13,6 +13,7 @@ from qa.embeddings import Embedder
 from qa.history import Condenser, condense
 from qa.ingest import Ingestor, Report
 from qa.models import Article, Document, Filters, Passage
+from qa.reader import Reader, resolve_reader
 from qa.retrieval import Retriever
 from qa.settings import Settings
 from qa.store import Store
@@ -35,11 +36,9 @@ class Service:
         )
         self.retriever = Retriever(self.store, self.embedder, settings.rrf_k)
         self.answerer: Answerer = ExtractiveAnswerer(
-            self.embedder,
-            self.retriever.tokens,
-            min_support=settings.min_support,
-            margin=settings.second_source_margin,
-            other_support=settings.other_article_support,
+            Reader.load(resolve_reader(settings.reader_model), settings.reader_threads),
+            threshold=settings.reader_threshold,
+            differ_gap=settings.differ_gap,
             max_sentences=settings.max_answer_sentences,
             max_chars=settings.max_answer_chars,
         )

@@ -61,6 +61,9 @@ def check_citations(answer: dict[str, Any], documents: dict[str, str]) -> None:
         text = documents[citation["document_id"]]
         assert text[citation["start"] : citation["end"]] == citation["quote"]
         assert f"[{citation['n']}]" in answer["answer"]
+        if citation.get("answer_start") is not None:  # the short answer lies inside the quote
+            assert citation["start"] <= citation["answer_start"] < citation["answer_end"]
+            assert citation["answer_end"] <= citation["end"]
 
 
 class Server:

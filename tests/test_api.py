@@ -24,10 +24,14 @@ from tests.processes import free_port
 
 UPLOAD_LIMIT = 20_000
 ANSWER_KEYS = {
-    "answer", "answered", "standalone_question", "citations", "timings_ms", "answerer", "sentences"
+    "answer", "answered", "standalone_question", "citations", "timings_ms", "answerer", "sentences",
+    "short_answer", "sources_differ",
 }  # fmt: skip
 PASSAGE_KEYS = {"chunk_id", "document_id", "title", "source", "text", "start", "end", "score"}
-CITATION_KEYS = {"n", "document_id", "title", "source", "quote", "start", "end", "score"}
+CITATION_KEYS = {
+    "n", "document_id", "title", "source", "quote", "start", "end", "score", "answer_start",
+    "answer_end",
+}  # fmt: skip
 
 
 @pytest.fixture

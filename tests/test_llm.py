@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
-from qa.answering import NO_ANSWER, ExtractiveAnswerer
+from qa.answering import NO_ANSWER
 from qa.api import create_app
 from qa.chain import Chain
 from qa.citations import CitationChecker, claims
@@ -246,7 +246,7 @@ def test_garbage_is_an_error_or_the_fallback(
 ) -> None:
     with pytest.raises(ModelFailed, match="nothing usable"):
         answerer(checker, fake(" ... \n ")).answer(PROPAGANDA, passages)
-    extractive = ExtractiveAnswerer(seeded.embedder, seeded.retriever.tokens, min_support=0.6)
+    extractive = seeded.answerer
     answer = answerer(checker, fake(" ... "), extractive).answer(PROPAGANDA, passages)
     assert answer.answerer == "extractive (fallback)" and answer.answered
 
@@ -254,7 +254,7 @@ def test_garbage_is_an_error_or_the_fallback(
 def test_falls_back_to_the_extractive_answer(
     checker: CitationChecker, passages: list[Passage], seeded: Service
 ) -> None:
-    extractive = ExtractiveAnswerer(seeded.embedder, seeded.retriever.tokens, min_support=0.6)
+    extractive = seeded.answerer
     model = failing(openai.APIConnectionError(request=REQUEST))
     answer = answerer(checker, model, extractive).answer(PROPAGANDA, passages)
     assert answer.answerer == "extractive (fallback)"

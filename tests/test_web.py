@@ -140,6 +140,10 @@ def test_answer_citation_panel_and_follow_up(
     citation = next(c for c in done["citations"] if c["n"] == n)
     assert open_citation(page, message, citation) == citation["quote"]
     assert page.locator("#panel").is_visible()
+    # the short answer is bold inside the highlighted quote
+    assert citation["answer_start"] is not None and done["short_answer"]
+    bold = page.locator("#panel-text mark strong.short-answer")
+    assert bold.text_content() == done["short_answer"]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web.png"))
 

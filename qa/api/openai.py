@@ -7,7 +7,7 @@ top-level fields of the response (and of the last stream chunk).
 
 With the LLM answerer a stream's deltas are the model's text as generated; the checked
 answer (markers checked and renumbered) is ``answer`` in the last chunk, beside
-``citations``, ``sentences`` and ``answerer``.
+``citations``, ``sentences``, ``answerer``, ``short_answer`` and ``sources_differ``.
 """
 
 from __future__ import annotations
@@ -139,6 +139,8 @@ def _question(request: CompletionRequest, service: Service) -> Question:
 def _extras(answer: Answer) -> dict[str, Any]:
     return {
         "answer": answer.answer,
+        "short_answer": answer.short_answer,
+        "sources_differ": answer.sources_differ,
         "citations": [c.model_dump(mode="json") for c in answer.citations],
         "standalone_question": answer.standalone_question,
         "answered": answer.answered,

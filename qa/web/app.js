@@ -346,7 +346,17 @@
 
     const frag = document.createDocumentFragment();
     frag.appendChild(document.createTextNode(before));
-    const mark = el("mark", null, span);
+    const mark = el("mark", null, null);
+    // The short answer inside the quote is bold (its offsets lie within the quote's).
+    const spanCps = Array.from(span);
+    const a = Number(c.answer_start) - start, b = Number(c.answer_end) - start;
+    if (c.answer_start != null && a >= 0 && b > a && b <= spanCps.length) {
+      mark.appendChild(document.createTextNode(spanCps.slice(0, a).join("")));
+      mark.appendChild(el("strong", "short-answer", spanCps.slice(a, b).join("")));
+      mark.appendChild(document.createTextNode(spanCps.slice(b).join("")));
+    } else {
+      mark.textContent = span;
+    }
     frag.appendChild(mark);
     frag.appendChild(document.createTextNode(after));
     els.panelText.replaceChildren(frag);

@@ -1,0 +1,445 @@
+"""Train the extractive reader (qa/reader/) on SQuAD v1.1 dev: `make train-reader`.
+
+The bundled all-MiniLM-L6-v2 (a 6-layer BERT) is fine-tuned as a span reader
+(``BertForQuestionAnswering``: start and end logits per token, [CLS] meaning "no answer").
+
+Data, from ../shared/datasets/squad-v1.1/dev-v1.1.json, split by article:
+- articles 0-31: training. Each question with its own paragraph (the gold span), and,
+  chosen by the seed, no-answer examples pointing at [CLS]: the question with another
+  paragraph of the same article (a third of the questions), and the question with its own
+  paragraph less the sentence that holds the answer (another third; on topic, unanswerable).
+- articles 32-35: held out from training, for choosing the no-answer threshold.
+- articles 36-47: never seen here except by ``evaluate`` (the figures of the model card).
+
+Seeded and deterministic. A checkpoint (model, optimiser, schedule, step, random states)
+is written every ``--save-every`` steps to ``--work``; a run that is stopped resumes from
+it. Phases, each skipped when its output exists: train -> export (int8 ONNX) -> tune
+(threshold on articles 32-35) -> evaluate (articles 36-47) -> model card.
+
+    .venv/bin/python -m eval.train_reader [--work .cache/reader-train] [--epochs 1.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.chunking import sentences
+from qa.embeddings import resolve_model
+from qa.reader import Span
+from qa.settings import BUNDLED_MODEL
+
+DATASET = Path(__file__).resolve().parents[2] / "shared/datasets/squad-v1.1/dev-v1.1.json"
+TRAIN = range(0, 32)
+TUNE = range(32, 36)
+TEST = range(36, 48)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A SQuAD question with its paragraph, its first answer's span and all its answers."""
+
+    article: int
+    question: str
+    context: str
+    answer: str
+    answer_start: int
+    answers: tuple[str, ...]
+
+
+def questions(path: Path, scope: range) -> list[Question]:
+    """Every question of the articles in ``scope``, in file order."""
+    out = []
+    for a_index, article in enumerate(json.loads(path.read_text())["data"]):
+        if a_index not in scope:
+            continue
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                first = qa["answers"][0]
+                answers = tuple(dict.fromkeys(a["text"] for a in qa["answers"]))
+                ctx = paragraph["context"]
+                out.append(
+                    Question(
+                        a_index, qa["question"], ctx, first["text"], first["answer_start"], answers
+                    )
+                )
+    return out
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    context: str
+    start: int  # character offsets of the answer in context; -1: no answer
+    end: int
+
+
+def _without_answer(q: Question) -> str | None:
+    """The paragraph less every sentence overlapping the answer, if the answer's words
+    are then nowhere in it (else the example would be ambiguous)."""
+    start, end = q.answer_start, q.answer_start + len(q.answer)
+    kept = [
+        q.context[s.start : s.end] for s in sentences(q.context) if s.end <= start or s.start >= end
+    ]
+    rest = " ".join(kept)
+    if not rest or any(a.lower() in rest.lower() for a in q.answers):
+        return None
+    return rest
+
+
+def examples(qs: list[Question], rng: random.Random) -> list[Example]:
+    """Answerable examples and the two kinds of no-answer examples, chosen by ``rng``."""
+    out: list[Example] = []
+    by_article: dict[int, list[str]] = {}
+    for q in qs:
+        by_article.setdefault(q.article, [])
+        if q.context not in by_article[q.article]:
+            by_article[q.article].append(q.context)
+    for q in qs:
+        out.append(Example(q.question, q.context, q.answer_start, q.answer_start + len(q.answer)))
+        roll = rng.random()
+        if roll < 1 / 3:
+            others = [c for c in by_article[q.article] if c != q.context]
+            other = rng.choice(others)
+            if not any(a.lower() in other.lower() for a in q.answers):
+                out.append(Example(q.question, other, -1, -1))
+        elif roll < 2 / 3 and (rest := _without_answer(q)) is not None:
+            out.append(Example(q.question, rest, -1, -1))
+    return out
+
+
+def features(tokenizer, batch: list[Example], max_length: int, stride: int) -> dict:
+    """Token ids with start/end labels; a window that misses the answer points at [CLS]."""
+    enc = tokenizer(
+        [e.question for e in batch],
+        [e.context for e in batch],
+        truncation="only_second",
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding="longest",
+        return_tensors="pt",
+    )
+    starts, ends = [], []
+    for i, sample in enumerate(enc["overflow_to_sample_mapping"].tolist()):
+        e, seq = batch[sample], enc.sequence_ids(i)
+        offsets = enc["offset_mapping"][i].tolist()
+        context = [t for t, sid in enumerate(seq) if sid == 1]
+        s_tok = e_tok = 0
+        inside = (
+            e.start >= 0 and offsets[context[0]][0] <= e.start and e.end <= offsets[context[-1]][1]
+        )
+        if inside:
+            s_tok = next(t for t in context if offsets[t][1] > e.start)
+            e_tok = max(t for t in context if offsets[t][0] < e.end)
+        starts.append(s_tok)
+        ends.append(e_tok)
+    import torch
+
+    return {
+        "input_ids": enc["input_ids"],
+        "attention_mask": enc["attention_mask"],
+        "token_type_ids": enc["token_type_ids"],
+        "start_positions": torch.tensor(starts),
+        "end_positions": torch.tensor(ends),
+    }
+
+
+def batches(data: list[Example], size: int, seed: int, epoch: int) -> list[list[int]]:
+    """Shuffled batches of similar lengths (less padding), the same for the same seed."""
+    rng = random.Random(seed * 1000 + epoch)
+    order = list(range(len(data)))
+    rng.shuffle(order)
+    pool = size * 50
+    out: list[list[int]] = []
+    for i in range(0, len(order), pool):
+        chunk = sorted(
+            order[i : i + pool], key=lambda j: len(data[j].context) + len(data[j].question)
+        )
+        out += [chunk[k : k + size] for k in range(0, len(chunk), size)]
+    rng.shuffle(out)
+    return out
+
+
+def train(args: argparse.Namespace) -> Path:
+    import torch
+    from transformers import (
+        AutoTokenizer,
+        BertForQuestionAnswering,
+        get_linear_schedule_with_warmup,
+    )
+
+    final = args.work / "final"
+    if (final / "config.json").exists():
+        return final
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    base = resolve_model(BUNDLED_MODEL)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = BertForQuestionAnswering.from_pretrained(base)
+    data = examples(questions(args.dataset, TRAIN), random.Random(args.seed))
+    per_epoch = len(batches(data, args.batch, args.seed, 0))
+    epochs = range(math.ceil(args.epochs))
+    plan = [b for epoch in epochs for b in batches(data, args.batch, args.seed, epoch)]
+    plan = plan[: round(args.epochs * per_epoch)]  # the same prefix for any --epochs
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(0.1 * len(plan)), len(plan))
+    step, checkpoint = 0, args.work / "checkpoint.pt"
+    if checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        torch.set_rng_state(state["torch_rng"])
+        step = state["step"]
+        print(f"resuming at step {step} of {len(plan)}", flush=True)
+    print(f"{len(data)} examples, {len(plan)} steps of {args.batch}", flush=True)
+    model.train()
+    started, losses = time.time(), []
+    while step < len(plan):
+        batch = features(tokenizer, [data[i] for i in plan[step]], args.max_length, args.stride)
+        loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        step += 1
+        losses.append(loss.item())
+        if step % 10 == 0:
+            rate = (time.time() - started) / len(losses)
+            print(
+                f"step {step}/{len(plan)} loss {np.mean(losses[-50:]):.3f} "
+                f"{rate:.2f} s/step, {rate * (len(plan) - step) / 60:.0f} min left",
+                flush=True,
+            )
+        if step % args.save_every == 0 or step == len(plan):
+            state = {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "schedule": schedule.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "step": step,
+            }
+            torch.save(state, checkpoint.with_suffix(".tmp"))
+            checkpoint.with_suffix(".tmp").replace(checkpoint)
+    model.save_pretrained(final)
+    tokenizer.save_pretrained(final)
+    return final
+
+
+def snapshot(args: argparse.Namespace) -> Path:
+    """The latest checkpoint as a model folder (to try the later phases during training)."""
+    import torch
+    from transformers import AutoTokenizer, BertForQuestionAnswering
+
+    base, folder = resolve_model(BUNDLED_MODEL), args.work / "snapshot"
+    model = BertForQuestionAnswering.from_pretrained(base)
+    model.load_state_dict(torch.load(args.work / "checkpoint.pt", weights_only=False)["model"])
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(base).save_pretrained(folder)
+    return folder
+
+
+def export(final: Path, out: Path, args: argparse.Namespace) -> None:
+    """The trained model as int8 ONNX (dynamic quantisation) beside its tokenizer."""
+    import shutil
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import BertForQuestionAnswering
+
+    class Logits(torch.nn.Module):
+        def __init__(self, model: torch.nn.Module):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            out = self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return out.start_logits, out.end_logits
+
+    model = Logits(BertForQuestionAnswering.from_pretrained(final).eval())
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dummy = tuple(torch.ones((2, 16), dtype=torch.long) for _ in names)
+    axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "start_logits", "end_logits"]}
+    fp32 = args.work / "model-fp32.onnx"
+    torch.onnx.export(
+        model,
+        dummy,
+        str(fp32),
+        input_names=names,
+        output_names=["start_logits", "end_logits"],
+        dynamic_axes=axes,
+        opset_version=17,
+        dynamo=False,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    quantize_dynamic(
+        str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True
+    )
+    shutil.copy(final / "tokenizer.json", out / "tokenizer.json")
+    write_config(
+        out, {"max_length": args.max_length, "stride": args.stride, "max_answer_tokens": 30}
+    )
+
+
+def write_config(out: Path, update: dict) -> None:
+    path = out / "reader.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**data, **update}, indent=2) + "\n")
+
+
+def _ranked_contexts(qs: list[Question], n: int) -> list[tuple[Question, list[str], list[str]]]:
+    """For each question: the gold paragraph with the n-1 paragraphs of its article most like
+    the question (answerable), and the n most like it without the gold (unanswerable)."""
+    from qa.embeddings import Embedder
+
+    embedder = Embedder()
+    paragraphs: dict[int, list[str]] = {}
+    for q in qs:
+        if q.context not in paragraphs.setdefault(q.article, []):
+            paragraphs[q.article].append(q.context)
+    vectors = {a: embedder.encode(ps) for a, ps in paragraphs.items()}
+    asked = embedder.encode([q.question for q in qs])
+    out = []
+    for q, v in zip(qs, asked, strict=True):
+        order = np.argsort(-(vectors[q.article] @ v))
+        others = [paragraphs[q.article][i] for i in order if paragraphs[q.article][i] != q.context]
+        out.append((q, [q.context, *others[: n - 1]], others[:n]))
+    return out
+
+
+def _differ_gap(best: Span, spans: list[Span], threshold: float) -> float | None:
+    """How close (in score) another passage's own answer comes to the best one while saying
+    something else (None: no other passage answers otherwise)."""
+    from qa.answering import agree
+
+    gaps = []
+    for i in {s.passage for s in spans} - {best.passage}:
+        own = [s for s in spans if s.passage == i]
+        if any(agree(s.text, best.text) and s.margin >= threshold for s in own):
+            continue
+        if own[0].margin >= threshold:
+            gaps.append(best.score - own[0].score)
+    return min(gaps, default=None)
+
+
+def tune(out: Path, args: argparse.Namespace) -> dict:
+    """The no-answer threshold on articles 32-35 (never on the seeds): the margin that best
+    balances answering right with the gold paragraph among 5 passages of its article and
+    abstaining without it. Then the largest "the articles differ" gap that says so for at
+    most 5% of these answered questions (other paragraphs of one article rarely contradict)."""
+    from bench.metrics import best_f1
+    from qa.reader import Reader
+
+    reader = Reader.load(out)
+    rows = []  # (answerable, margin, span f1, spans)
+    for q, with_gold, without in _ranked_contexts(questions(args.dataset, TUNE), 5):
+        for answerable, passages in ((True, with_gold), (False, without)):
+            spans = reader.read(q.question, passages)
+            rows.append(
+                (answerable, spans[0].margin, best_f1(spans[0].text, list(q.answers)), spans)
+            )
+    margins = np.array([r[1] for r in rows])
+    yes = np.array([r[0] for r in rows])
+    right = np.array([r[2] > 0 for r in rows])
+
+    def balanced(t: float) -> float:
+        answered = margins >= t
+        return float((answered & right)[yes].mean() + (~answered)[~yes].mean()) / 2
+
+    grid = np.quantile(margins, np.linspace(0.02, 0.98, 97))
+    threshold = float(max(grid, key=balanced))
+    answered = margins >= threshold
+    kept = [r[3] for r, a in zip(rows, answered, strict=True) if r[0] and a]
+    gaps = [_differ_gap(spans[0], spans, threshold) for spans in kept]
+    rate = {
+        g: float(np.mean([x is not None and x <= g for x in gaps]))
+        for g in (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
+    }
+    differ_gap = max((g for g, r in rate.items() if r <= 0.05), default=0.0)
+    figures = {
+        "threshold": round(threshold, 3),
+        "differ_gap": differ_gap,
+        "tune": {
+            "articles": "32-35",
+            "questions": int(yes.sum()),
+            "answered_right": round(float((answered & right)[yes].mean()), 3),
+            "abstained_without_gold": round(float((~answered)[~yes].mean()), 3),
+            "differ_rate_by_gap": {str(g): round(r, 3) for g, r in rate.items()},
+        },
+    }
+    write_config(out, figures)
+    return figures
+
+
+def evaluate(out: Path, args: argparse.Namespace) -> dict:
+    """SQuAD EM/F1 on the held-out articles 36-47, each question given its paragraph."""
+    from bench.metrics import best_f1, exact_match
+    from qa.reader import Reader
+
+    reader = Reader.load(out)
+    qs = questions(args.dataset, TEST)
+    started, em, f1 = time.perf_counter(), [], []
+    for q in qs:
+        text = reader.read(q.question, [q.context])[0].text
+        em.append(exact_match(text, list(q.answers)))
+        f1.append(best_f1(text, list(q.answers)))
+    ms = (time.perf_counter() - started) * 1000 / len(qs)
+    figures = {
+        "held_out": {
+            "articles": "36-47",
+            "questions": len(qs),
+            "em": round(100 * float(np.mean(em)), 1),
+            "f1": round(100 * float(np.mean(f1)), 1),
+            "ms_per_question": round(ms, 1),
+        }
+    }
+    write_config(out, figures)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", type=Path, default=DATASET)
+    parser.add_argument("--work", type=Path, default=Path(".cache/reader-train"))
+    parser.add_argument("--out", type=Path, default=Path("qa/reader"))
+    parser.add_argument("--epochs", type=float, default=1.5)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--max-length", type=int, default=256)
+    parser.add_argument("--stride", type=int, default=96)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--save-every", type=int, default=50)
+    parser.add_argument("--phase", choices=["all", "export", "tune", "evaluate"], default="all")
+    parser.add_argument(
+        "--from-checkpoint",
+        action="store_true",
+        help="export the latest checkpoint instead of training (to try the code)",
+    )
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    final = snapshot(args) if args.from_checkpoint else train(args)
+    print(f"trained: {final}", flush=True)
+    if args.phase in ("all", "export"):
+        export(final, args.out, args)
+        print(f"exported: {args.out / 'model.onnx'}", flush=True)
+    if args.phase in ("all", "tune"):
+        print(json.dumps(tune(args.out, args)), flush=True)
+    if args.phase in ("all", "evaluate"):
+        print(json.dumps(evaluate(args.out, args)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

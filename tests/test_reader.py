@@ -1,0 +1,94 @@
+"""The reader: the shipped int8 ONNX weights, another reader by name, and its spans."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.embeddings import resolve_model
+from qa.errors import QAError
+from qa.reader import SHIPPED, Reader, ReaderConfig
+from qa.settings import BUNDLED_MODEL
+
+SUPER_BOWL = (
+    "Super Bowl 50 was an American football game to determine the champion of the National "
+    "Football League (NFL) for the 2015 season. The American Football Conference (AFC) "
+    "champion Denver Broncos defeated the National Football Conference (NFC) champion "
+    "Carolina Panthers 24–10 to earn their third Super Bowl title. The game was played on "
+    "February 7, 2016, at Levi's Stadium in the San Francisco Bay Area at Santa Clara, "
+    "California."
+)
+OFF_TOPIC = "The recipe needs two cups of flour, one egg and a pinch of salt. Bake for an hour."
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return Reader.load()
+
+
+def test_the_shipped_reader_is_one_small_int8_file() -> None:
+    weights = list(SHIPPED.glob("*.onnx")) + list(SHIPPED.glob("*.safetensors"))
+    assert [w.name for w in weights] == ["model.onnx"]
+    assert weights[0].stat().st_size <= 40 * 2**20
+    config = json.loads((SHIPPED / "reader.json").read_text())
+    assert {"threshold", "held_out", "tune"} <= set(config)
+    assert (SHIPPED / "README.md").exists()  # the model card
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which team won Super Bowl 50?", "Denver Broncos"),
+        ("Where was Super Bowl 50 played?", "Levi's Stadium"),
+        ("When was the game played?", "February 7, 2016"),
+    ],
+)
+def test_the_shipped_reader_answers_a_known_question(
+    reader: Reader, question: str, expected: str
+) -> None:
+    best = reader.read(question, [OFF_TOPIC, SUPER_BOWL])[0]
+    assert best.passage == 1 and expected in best.text
+    assert SUPER_BOWL[best.start : best.end] == best.text
+    assert best.margin >= reader.config.threshold
+
+
+def test_no_answer_beats_every_span_of_an_unrelated_passage(reader: Reader) -> None:
+    best = reader.read("Which team won Super Bowl 50?", [OFF_TOPIC])[0]
+    assert best.margin < reader.config.threshold
+
+
+def test_a_passage_longer_than_the_window_is_read_whole(reader: Reader) -> None:
+    long = " ".join([OFF_TOPIC] * 40 + [SUPER_BOWL])  # far past 256 tokens
+    best = reader.read("Which team won Super Bowl 50?", [long])[0]
+    assert "Denver Broncos" in best.text and long[best.start : best.end] == best.text
+
+
+def test_spans_are_whole_words(reader: Reader) -> None:
+    for span in reader.read("Who did the Broncos beat?", [SUPER_BOWL]):
+        before = SUPER_BOWL[span.start - 1] if span.start else " "
+        after = SUPER_BOWL[span.end] if span.end < len(SUPER_BOWL) else " "
+        assert not before.isalnum() and not after.isalnum()
+
+
+def test_another_reader_loads_by_path_with_transformers(tmp_path: Path) -> None:
+    """QA_READER_MODEL may name a transformers question-answering model (here a tiny
+    untrained one saved to a folder, since no hub is reachable)."""
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    config = BertConfig(
+        vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=64,
+    )  # fmt: skip
+    BertForQuestionAnswering(config).save_pretrained(tmp_path)
+    AutoTokenizer.from_pretrained(resolve_model(BUNDLED_MODEL)).save_pretrained(tmp_path)
+    other = Reader.load(tmp_path)
+    assert other.config == ReaderConfig()
+    spans = other.read("Which team won?", [SUPER_BOWL])
+    assert spans and all(SUPER_BOWL[s.start : s.end] == s.text for s in spans)
+
+
+def test_a_missing_reader_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(QAError, match="cannot load the reader model"):
+        Reader.load(tmp_path / "nowhere")
