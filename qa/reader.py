@@ -3,7 +3,8 @@
 Wraps onnxruntime (the shipped int8 model in ``qa/reader/``) and the ``tokenizers``
 library. A question and its passages are read in one batched pass; each passage gets its
 best spans (document offsets relative to the passage) and a no-answer score, all on the
-same scale (the sum of a start and an end logit), so spans compare across passages.
+same scale (the sum of a start and an end logit), and spans are ranked across passages by
+their margin over their own passage's no-answer score.
 ``QA_READER_MODEL`` may name another reader: a folder holding ``model.onnx`` and
 ``tokenizer.json``, or a Hugging Face question-answering model (loaded with transformers).
 """
@@ -127,7 +128,9 @@ class Reader:
         return cls(tokenizer, logits, config, name)
 
     def read(self, question: str, passages: Sequence[str], per_passage: int = 3) -> list[Span]:
-        """The best ``per_passage`` spans of every passage, best first across all."""
+        """The best ``per_passage`` spans of every passage, best first across all: by how
+        far each beats its own passage's "no answer" (raw scores favour passages the model
+        finds easy to read, whatever they say)."""
         if not passages:
             return []
         windows = []
@@ -155,12 +158,13 @@ class Reader:
         for i, candidates in found.items():
             best = _distinct(sorted(candidates, key=lambda s: -s.score))[:per_passage]
             spans += [Span(s.passage, s.start, s.end, s.text, s.score, nulls[i]) for s in best]
-        return sorted(spans, key=lambda s: -s.score)
+        return sorted(spans, key=lambda s: -s.margin)
 
     def _spans(
         self, i: int, text: str, window: Encoding, start: np.ndarray, end: np.ndarray
     ) -> list[Span]:
-        """The window's best spans within the passage, at most ``max_answer_tokens`` long."""
+        """The window's best spans within the passage, at most ``max_answer_tokens`` long and
+        within one line."""
         context = np.array([sid == 1 for sid in window.sequence_ids])
         n = len(context)
         scores = start[:n, None] + end[None, :n]
@@ -176,6 +180,8 @@ class Reader:
             if not np.isfinite(scores[s, e]):
                 break
             a, b = _words(text, window.offsets[s][0], window.offsets[e][1])
+            if "\n" in text[a:b]:  # a headline and the line after it are no one answer
+                continue
             out.append(Span(i, a, b, text[a:b], float(scores[s, e]), 0.0))
         return out
 

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     reader_threshold: float | None = None
     # Another article's answer that differs from the best one is reported ("the articles
     # differ") when its score is within this many logits of the best; None: reader.json's
-    # (chosen on SQuAD articles 32-35 so that it is said for at most 5% of answers there).
+    # (chosen on SQuAD articles 32-35 so that it is said for at most 10% of answers there).
     differ_gap: float | None = None
     reader_threads: int = 0  # onnxruntime threads; 0: its default (all cores)
 

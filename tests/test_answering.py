@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answering import NO_ANSWER
+from qa.answering import NO_ANSWER, ExtractiveAnswerer
 from qa.history import condense
 from qa.models import Answer, Passage, Turn
 from qa.service import Service
@@ -85,9 +85,10 @@ def test_answers_are_short_and_never_quote_a_passage_twice(seeded: Service) -> N
 
 
 def test_cites_each_article_that_supports_the_answer(seeded: Service) -> None:
-    answer = seeded.chain.invoke("Which unit of Iran's military did Soleimani command?")
-    assert answer.answered and "Quds Force" in answer.answer
+    answer = seeded.chain.invoke("How many other people did Iran charge along with Trump?")
+    assert answer.answered and answer.short_answer == "35" and not answer.sources_differ
     assert len({c.document_id for c in answer.citations}) == 2
+    assert all("35" in c.quote for c in answer.citations)
 
 
 def test_stream_gives_citations_then_pieces_then_the_answer(seeded: Service) -> None:
@@ -107,9 +108,9 @@ def _passage(text: str, document_id: str = "d1") -> Passage:
 
 
 def test_the_short_answer_leads_and_its_offsets_are_the_documents(seeded: Service) -> None:
-    answer = seeded.chain.invoke("Which state was Trump in when the general was killed?")
-    assert answer.answered and answer.short_answer == "Florida"
-    assert answer.answer.startswith('Florida: "') and "[1]" in answer.answer
+    answer = seeded.chain.invoke("Who called the arrest warrant a propaganda stunt?")
+    assert answer.answered and answer.short_answer == "Brian Hook"
+    assert answer.answer.startswith('Brian Hook: "') and "[1]" in answer.answer
     first = answer.citations[0]
     text = seeded.document(first.document_id).text
     assert first.answer_start is not None and first.answer_end is not None
@@ -123,7 +124,9 @@ def test_articles_that_agree_are_all_cited(seeded: Service) -> None:
         _passage("The museum opened in Lyon in 1998, after a long campaign.", "a"),
         _passage("Visitors have come to the Lyon museum since it opened in 1998.", "b"),
     ]
-    answer = seeded.answerer.answer("In which year did the museum open?", passages)
+    # the mechanism, whatever the no-answer threshold: both spans are taken as answers
+    answerer = ExtractiveAnswerer(seeded.answerer.reader, threshold=-100.0)
+    answer = answerer.answer("In which year did the museum open?", passages)
     assert answer.answered and answer.short_answer == "1998" and not answer.sources_differ
     assert [c.document_id for c in answer.citations] == ["a", "b"]
     assert all(c.answer_start is not None for c in answer.citations)
@@ -134,7 +137,8 @@ def test_articles_that_differ_are_each_cited_with_their_own_answer(seeded: Servi
         _passage("The bridge was designed by the engineer Maria Keller in 1931.", "a"),
         _passage("The bridge was designed by the engineer Hans Vogel in 1931.", "b"),
     ]
-    answer = seeded.answerer.answer("Who designed the bridge?", passages)
+    answerer = ExtractiveAnswerer(seeded.answerer.reader, threshold=-100.0, differ_gap=100.0)
+    answer = answerer.answer("Who designed the bridge?", passages)
     assert answer.answered and answer.sources_differ
     assert answer.answer.startswith("The articles differ.")
     assert "Maria Keller" in answer.answer and "Hans Vogel" in answer.answer

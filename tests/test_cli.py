@@ -52,7 +52,8 @@ def test_ask_json_is_the_chat_object(store: Path) -> None:
     assert answer["answered"] and "Brian Hook" in answer["answer"]
     citation = answer["citations"][0]
     assert set(citation) == {
-        "n", "document_id", "title", "source", "quote", "start", "end", "score"
+        "n", "document_id", "title", "source", "quote", "start", "end", "score", "answer_start",
+        "answer_end",
     }  # fmt: skip
     shown = run(store, "show", citation["document_id"])
     assert citation["quote"] in shown.stdout
