@@ -4,8 +4,9 @@
 reads every retrieved passage in one batch and points at the words that answer; the
 answer leads with them and quotes the sentence that holds them. Another article that
 states the same answer is cited too; one that states a different answer, about as surely,
-is cited with its own answer and the answer says that the articles differ. When "no
-answer" beats the best span by the reader's threshold, it abstains.
+is cited with its own answer and the answer says that the articles differ. Spans are
+ranked by their margin over their own passage's "no answer"; when the best margin is under
+the reader's threshold, it abstains.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class ExtractiveAnswerer:
     ):
         self.reader = reader
         self.threshold = reader.config.threshold if threshold is None else threshold
-        # another article's own answer this close (in score) to the best one differs
+        # another article's own, different answer whose margin is this close to the best's
         self.differ_gap = reader.config.differ_gap if differ_gap is None else differ_gap
         self.max_sentences = max_sentences
         self.max_chars = max_chars
