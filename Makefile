@@ -19,9 +19,25 @@ serve: install
 	$(QA) ingest --if-empty
 	$(QA) serve
 
-test: install lint
+test: install lint tools
 	$(PY) -m pytest -q
 	$(MAKE) eval-check
+
+# What the tests drive besides Python: Debian's Chromium (the chat page; Playwright cannot
+# download a browser here) and redis-server (rate limits shared by workers). Found on the
+# PATH, else installed with apt-get when running as root, else the one command to run.
+TOOLS := chromium redis-server
+.PHONY: tools
+tools:
+	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        echo "installing$$missing (apt-get)"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing >/dev/null; \
+	    else \
+	        echo "make test needs$$missing: run  sudo apt-get install -y$$missing" >&2; exit 1; \
+	    fi; \
+	fi
 
 # The seeds eval on a fresh store: `make eval` rewrites the committed baseline report,
 # `make eval-check` fails when a figure falls under eval/thresholds.json.
@@ -42,8 +58,8 @@ lint: install
 	.venv/bin/mypy qa
 
 format: install
-	.venv/bin/ruff check --fix qa tests eval
-	.venv/bin/ruff format qa tests eval
+	.venv/bin/ruff check --fix qa tests eval bench
+	.venv/bin/ruff format qa tests eval bench
 
 clean:
 	rm -rf .venv .cache .pytest_cache .mypy_cache .ruff_cache
@@ -68,6 +84,7 @@ BENCH_SAMPLE ?= 150
 BENCH_ARGS   ?=
 .PHONY: bench bench-perf
 bench: install
+	$(PY) -m pip install -q -e '.[dev,bench]'
 	$(PY) -m bench.quality --sample $(BENCH_SAMPLE) $(BENCH_ARGS)
 
 bench-perf: install

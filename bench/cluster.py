@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.processes import free_port, stop, wait_for
+from qa.processes import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMA = Path(sys.executable).parent / "chroma"

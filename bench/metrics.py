@@ -1,4 +1,4 @@
-"""Scoring one answer and summarising a run; the text rules are ``qa.eval``'s (SQuAD's).
+"""Scoring one answer and summarising a run; the text rules are ``qa.grading``'s (SQuAD's).
 
 Pure functions, no model and no store, so they are cheap to test.
 """
@@ -10,10 +10,8 @@ import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from qa.chunking import sentences
-from qa.eval import (
-    MAX_CHARS,
-    MAX_SENTENCES,
+from qa.answering import MAX_CHARS, MAX_SENTENCES
+from qa.grading import (
     contains,
     f1,
     is_correct,
@@ -21,6 +19,7 @@ from qa.eval import (
     strip_markers,
 )
 from qa.report import percentile
+from qa.text import sentences
 
 DEPTH = 10  # retrieval metrics look at the top 10 passages
 Row = dict[str, Any]

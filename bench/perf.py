@@ -28,7 +28,8 @@ from bench.perf_md import markdown
 from bench.server import memory_mb, serving
 from bench.stores import settings_for
 from qa.embeddings import Embedder
-from qa.service import Service
+from qa.models import Question
+from qa.service import Service, build_service
 from qa.settings import Settings
 
 SEEDS = ROOT / "seeds"
@@ -77,7 +78,7 @@ def floor(embedder: Embedder, pool: Iterator[str]) -> dict[str, Any]:
 def reading_floor(service: Service, pool: Iterator[str]) -> dict[str, Any]:
     """The least an answer costs: one query embedding plus one reader pass over the k
     passages ``/chat`` would read (retrieved untimed beforehand)."""
-    reader = getattr(service.answerer, "reader", None)
+    reader = getattr(service.chain.answerer, "reader", None)
     if reader is None:
         return {}
     queries = take(pool, FLOOR_QUERIES)
@@ -120,10 +121,10 @@ def ingest(service: Service, feed: Callable[[Service], Any]) -> dict[str, Any]:
 def in_process(service: Service, pool: Iterator[str], n: int) -> dict[str, Any]:
     """Sequential ``Service.search`` (k=5, as /search) and ``chain.invoke`` (as /chat)."""
     service.search("warm-up question", 5)
-    service.chain.invoke("warm-up question")
+    service.chain.invoke(Question(text="warm-up question"))
     calls: dict[str, Callable[[str], Any]] = {
         "search": lambda q: service.search(q, 5),
-        "chat": lambda q: service.chain.invoke(q),
+        "chat": lambda q: service.chain.invoke(Question(text=q)),
     }
     out: dict[str, Any] = {"floor": reading_floor(service, pool)}
     for endpoint, call in calls.items():
@@ -157,10 +158,10 @@ def corpus(
     which a server started after an ingest does not."""
     with tempfile.TemporaryDirectory(prefix=f"bench-perf-{name}-") as tmp:
         settings = settings_for(Path(tmp), f"perf-{name}")
-        result: dict[str, Any] = {"ingest": ingest(Service(settings, embedder=embedder), feed)}
+        result: dict[str, Any] = {"ingest": ingest(build_service(settings, embedder), feed)}
         print(f"  {name} ingest: {result['ingest']}", file=sys.stderr)
         fresh = Embedder(settings.embedding_model, settings.embedding_batch_size)
-        result["in_process"] = in_process(Service(settings, embedder=fresh), pool, n)
+        result["in_process"] = in_process(build_service(settings, fresh), pool, n)
         print(f"  {name} in-process: {result['in_process']}", file=sys.stderr)
         result["http"] = over_http(settings, pool, n, Path(tmp))
     return result

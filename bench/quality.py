@@ -41,7 +41,7 @@ from bench.stores import store_dir as cache_dir
 from bench.systems import KeywordOnly, NaiveLangChain, Ours, Reply, System
 from qa.embeddings import Embedder
 from qa.reader import SHIPPED, Reader
-from qa.service import Service
+from qa.service import build_service
 from qa.settings import Settings
 
 HEADLINE = {"squad": ("accuracy", "recall_at_5"), "realtimeqa": ("accuracy", "hit_at_5")}
@@ -70,8 +70,8 @@ def fresh_embedder(settings: Settings) -> Embedder:
 def factories(settings: Settings, directory: Path) -> list[Callable[[], System]]:
     """How to build each system, each with its own embedder (and embedding cache)."""
     return [
-        lambda: Ours(Service(settings, embedder=fresh_embedder(settings))),
-        lambda: KeywordOnly(Service(settings, embedder=fresh_embedder(settings))),
+        lambda: Ours(build_service(settings, fresh_embedder(settings))),
+        lambda: KeywordOnly(build_service(settings, fresh_embedder(settings))),
         lambda: NaiveLangChain(langchain_store(directory, fresh_embedder(settings))),
     ]
 

@@ -58,7 +58,7 @@ DEFINITIONS = """## How the figures are made
 - **Accuracy**: a normalised gold answer (SQuAD: any gold span; RealTime QA: the correct
   choice's text, which the systems never see) occurs as whole words in the normalised
   answer, citation markers removed; an answer over 3 sentences or 500 characters, and
-  an abstention, count wrong. Normalisation is SQuAD's official one (`qa.eval.normalize`);
+  an abstention, count wrong. Normalisation is SQuAD's official one (`qa.grading.normalize`);
   for RealTime QA Unicode punctuation (curly quotes, dashes) is removed as well.
   "no wrong choice": correct, and none of the three wrong choices occurs in it.
 - **EM / F1**: SQuAD's official exact match and token F1 against the best gold span. Our

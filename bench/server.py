@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.data import ROOT
+from qa.processes import free_port, stop, wait_for
 from qa.settings import Settings
-from tests.processes import free_port, stop, wait_for
 
 
 @dataclass

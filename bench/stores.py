@@ -14,20 +14,22 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import chromadb
-from langchain_chroma import Chroma
 from langchain_core.documents import Document as LCDocument
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from langchain_core.embeddings import Embeddings
 
 from bench.data import ROOT, Dataset
 from qa.embeddings import Embedder
 from qa.models import content_id
-from qa.service import Service
+from qa.service import build_service
 from qa.settings import Settings
 
 CACHE = ROOT / ".cache"
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
+
 LC_CHUNK, LC_OVERLAP, LC_COLLECTION = 1000, 200, "langchain-naive"
 FORMAT = "bench-1"  # bump when the way stores are built changes
 LC_BATCH = 256
@@ -72,7 +74,7 @@ def settings_for(directory: Path, name: str) -> Settings:
 
 def build_ours(dataset: Dataset, directory: Path, embedder: Embedder) -> Built:
     """Every article in our store through ``Service.ingest``."""
-    service = Service(settings_for(directory, dataset.name), embedder=embedder)
+    service = build_service(settings_for(directory, dataset.name), embedder)
     started = time.perf_counter()
     service.store.repair()
     report = service.ingest(dataset.articles)
@@ -86,15 +88,33 @@ def build_ours(dataset: Dataset, directory: Path, embedder: Embedder) -> Built:
 
 def langchain_documents(dataset: Dataset) -> list[LCDocument]:
     """The tutorial's split: RecursiveCharacterTextSplitter(1000, 200), article id kept."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter  # the bench extra
+
     splitter = RecursiveCharacterTextSplitter(chunk_size=LC_CHUNK, chunk_overlap=LC_OVERLAP)
     texts = [a.text for a in dataset.articles]
     return splitter.create_documents(texts, metadatas=[{"article": a.id} for a in dataset.articles])
 
 
+class LangChainEmbeddings(Embeddings):
+    """Our embedder as LangChain's ``Embeddings``, for the naive pipeline's Chroma."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.encode_query(text).tolist()
+
+
 def langchain_store(directory: Path, embedder: Embedder) -> Chroma:
     """The naive pipeline's Chroma collection (in its own folder), queried with ``embedder``."""
+    from langchain_chroma import Chroma  # the bench extra
+
     client = chromadb.PersistentClient(path=str(directory / "langchain"))
-    return Chroma(collection_name=LC_COLLECTION, embedding_function=embedder, client=client)
+    functions = LangChainEmbeddings(embedder)
+    return Chroma(collection_name=LC_COLLECTION, embedding_function=functions, client=client)
 
 
 def build_langchain(dataset: Dataset, directory: Path, embedder: Embedder) -> Built:

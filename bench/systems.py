@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import bm25s
-from langchain_chroma import Chroma
 
 from bench.metrics import DEPTH
-from qa.chunking import sentences
-from qa.models import Passage
-from qa.retrieval import tokenize
+from qa.models import Passage, Question
 from qa.service import Service
+from qa.text import sentences, tokenize
+
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
 
 
 @dataclass
@@ -55,7 +56,7 @@ class Ours:
 
     def ask(self, question: str) -> Reply:
         started = time.perf_counter()
-        answer = self.service.chain.invoke(question)
+        answer = self.service.chain.invoke(Question(text=question))
         latency = _since(started)
         ranked = [p.document_id for p in self.service.search(question, DEPTH)]
         return Reply(answer.answer, answer.answered, ranked, latency, answer.short_answer)
@@ -72,7 +73,7 @@ class KeywordOnly:
         self.passages = [Passage.of(c, documents[c.document_id]) for c, _ in rows]
         self.bm25 = bm25s.BM25()
         self.bm25.index(tokenize([p.text for p in self.passages]), show_progress=False)
-        self.answerer = service.answerer
+        self.answerer = service.chain.answerer
         self.k = service.settings.k
 
     def search(self, question: str, k: int) -> list[Passage]:

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.chunking import sentences
 from qa.embeddings import resolve_model
 from qa.reader import Span
 from qa.settings import BUNDLED_MODEL
+from qa.text import sentences
 
 DATASET = Path(__file__).resolve().parents[2] / "shared/datasets/squad-v1.1/dev-v1.1.json"
 TRAIN = range(0, 32)
@@ -169,13 +169,28 @@ def batches(data: list[Example], size: int, seed: int, epoch: int) -> list[list[
     return out
 
 
+def cyclic(ends: list[int]):  # type: ignore[no-untyped-def]
+    """The learning-rate factor at a step: linear warm-up over 10% of each cycle, then linear
+    decay to 0 at its end; each cycle peaks at half the one before (a warm restart)."""
+
+    def factor(step: int) -> float:
+        begin = 0
+        for k, end in enumerate(ends):
+            if step < end or k == len(ends) - 1:
+                n, warm, peak = end - begin, max(1, int(0.1 * (end - begin))), 0.5**k
+                at = step - begin
+                if at < warm:
+                    return peak * at / warm
+                return peak * max(0.0, (n - at) / max(1, n - warm))
+            begin = end
+        return 0.0
+
+    return factor
+
+
 def train(args: argparse.Namespace) -> Path:
     import torch
-    from transformers import (
-        AutoTokenizer,
-        BertForQuestionAnswering,
-        get_linear_schedule_with_warmup,
-    )
+    from transformers import AutoTokenizer, BertForQuestionAnswering
 
     final = args.work / "final"
     if (final / "config.json").exists():
@@ -191,7 +206,8 @@ def train(args: argparse.Namespace) -> Path:
     plan = [b for epoch in epochs for b in batches(data, args.batch, args.seed, epoch)]
     plan = plan[: round(args.epochs * per_epoch)]  # the same prefix for any --epochs
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(0.1 * len(plan)), len(plan))
+    cycles = [round(e * per_epoch) for e in args.restarts if e < args.epochs] + [len(plan)]
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, cyclic(cycles))
     step, checkpoint = 0, args.work / "checkpoint.pt"
     if checkpoint.exists():
         state = torch.load(checkpoint, weights_only=False)
@@ -416,7 +432,13 @@ def main() -> None:
     parser.add_argument("--dataset", type=Path, default=DATASET)
     parser.add_argument("--work", type=Path, default=Path(".cache/reader-train"))
     parser.add_argument("--out", type=Path, default=Path("qa/reader"))
-    parser.add_argument("--epochs", type=float, default=1.5)
+    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument(
+        "--restarts",
+        type=lambda v: [float(x) for x in v.split(",") if x],
+        default=[1.25],
+        help="epochs (comma-separated) where the learning rate restarts at half its peak",
+    )
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--max-length", type=int, default=256)

@@ -15,13 +15,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from qa.chunking import sentences
 from qa.models import Answer, Citation, Passage
 from qa.reader import Reader, Span
-from qa.retrieval import normalized
+from qa.text import normalized, sentences
 
 NO_ANSWER = "The articles don't say."
 DIFFER = "The articles differ."
+# What any answer may be, the one home of these limits (the eval scores by them too).
+MAX_SENTENCES, MAX_CHARS = 3, 500
 
 
 class Answerer(Protocol):
@@ -89,15 +90,11 @@ class ExtractiveAnswerer:
         reader: Reader,
         threshold: float | None = None,
         differ_gap: float | None = None,
-        max_sentences: int = 3,
-        max_chars: int = 500,
     ):
         self.reader = reader
         self.threshold = reader.config.threshold if threshold is None else threshold
         # another article's own, different answer whose margin is this close to the best's
         self.differ_gap = reader.config.differ_gap if differ_gap is None else differ_gap
-        self.max_sentences = max_sentences
-        self.max_chars = max_chars
 
     def find(self, question: str, passages: Sequence[Passage]) -> list[Found]:
         """Every span the reader proposes, best first, each once (passages overlap)."""
@@ -119,7 +116,7 @@ class ExtractiveAnswerer:
             return [], False
         best, chosen, differ = found[0], [found[0]], False
         for doc in dict.fromkeys(f.passage.document_id for f in found):
-            if doc == best.passage.document_id or len(chosen) >= self.max_sentences:
+            if doc == best.passage.document_id or len(chosen) >= MAX_SENTENCES:
                 continue
             own = [f for f in found if f.passage.document_id == doc]
             same = [f for f in own if agree(f.span.text, best.span.text)]
@@ -140,8 +137,8 @@ class ExtractiveAnswerer:
     def compose(self, question: str, chosen: list[Found], differ: bool) -> Answer:
         """``short: "sentence" [1]``; when the articles differ, each answer with its own."""
         lead = f"{DIFFER} " if differ else ""
-        chosen = chosen[: self.max_sentences - 1] if differ else chosen  # the lead counts
-        budget = (self.max_chars - len(lead)) // len(chosen) - 12
+        chosen = chosen[: MAX_SENTENCES - 1] if differ else chosen  # the lead counts
+        budget = (MAX_CHARS - len(lead)) // len(chosen) - 12
         parts: list[str] = []
         citations: list[Citation] = []
         for f in chosen:

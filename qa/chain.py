@@ -1,126 +1,125 @@
-"""The retrieval chain, as LangChain Runnables:
+"""The retrieval chain, as a LangChain Runnable from ``Question`` to ``Answer``:
 question (+ history) -> standalone question -> retrieve -> answer with citations.
 
-It composes the objects it is given (a condenser, a retriever, an answerer) and builds
-no clients of its own.
+It composes the parts it is given (a condenser, a retriever, an answerer) and builds no
+clients of its own. ``invoke`` answers (``POST /chat``), ``batch`` answers many (the
+eval), ``stream`` gives the answer as it grows (``POST /chat/stream``): each item is the
+``Answer`` so far with the timings so far, and the last one is the final, checked answer.
+The time of each step comes from LangChain's callbacks (``Timer``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, ensure_config
 
 from qa.answering import Answerer
 from qa.history import Condenser
-from qa.models import Answer, Citation, Filters, Passage, Turn
-from qa.retrieval import Retriever
+from qa.models import Answer, Passage, Question
+from qa.retrieval import Retriever, as_passage
+
+STEPS = ("condense", "retrieve", "answer")
 
 
-def _timed(name: str, step: Any) -> RunnableLambda:
-    """A Runnable that runs ``step(state)`` and records its time in ``state['timings_ms']``."""
+@dataclass(frozen=True)
+class Retrieved:
+    """What the answer step reads: the standalone question and its passages."""
 
-    def run(state: dict[str, Any]) -> Any:
-        started = time.perf_counter()
-        result = step(state)
-        state["timings_ms"][name] = round((time.perf_counter() - started) * 1000, 1)
-        return result
-
-    return RunnableLambda(run)
+    standalone: str
+    passages: list[Passage]
 
 
-class Chain:
-    """Answers questions over the store; ``invoke`` and ``stream`` share every step."""
+class Timer(BaseCallbackHandler):
+    """The milliseconds each named step of one run took, from LangChain's callbacks."""
 
-    def __init__(self, condense: Condenser, retriever: Retriever, answerer: Answerer, k: int = 6):
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.timings: dict[str, float] = {}
+        self._open: dict[UUID, tuple[str, float]] = {}
+
+    def on_chain_start(
+        self, serialized: Any, inputs: Any, *, run_id: UUID, name: str | None = None, **kw: Any
+    ) -> None:
+        if name in STEPS:
+            self._open[run_id] = (name, time.perf_counter())
+
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kw: Any) -> None:
+        if (opened := self._open.pop(run_id, None)) is not None:
+            self.timings[opened[0]] = round((time.perf_counter() - opened[1]) * 1000, 1)
+
+    def stamp(self, answer: Answer) -> Answer:
+        """``answer`` with the times so far (a step still running: until now)."""
+        now = time.perf_counter()
+        running = {name: round((now - at) * 1000, 1) for name, at in self._open.values()}
+        total = round((now - self.started) * 1000, 1)
+        timings = {**self.timings, **running, "total": total}
+        return answer.model_copy(update={"timings_ms": timings})
+
+
+class Chain(Runnable[Question, Answer]):
+    """Answers questions over the store."""
+
+    def __init__(self, condense: Condenser, retriever: Retriever, answerer: Answerer):
         self.answerer = answerer
-        self.k = k
-        self.retrieve_chain: Runnable = RunnablePassthrough.assign(
-            standalone=_timed("condense", lambda s: condense(s["question"], s["history"]))
-        ) | RunnablePassthrough.assign(
-            passages=_timed(
-                "retrieve", lambda s: retriever.search(s["standalone"], s["k"], s["filters"])
+
+        def standalone(q: Question) -> tuple[Question, str]:
+            return q, condense(q.text, q.history)
+
+        def retrieve(state: tuple[Question, str], config: RunnableConfig) -> Retrieved:
+            q, text = state
+            found = retriever.invoke(text, config, k=q.k, filters=q.filters)
+            return Retrieved(text, [as_passage(d) for d in found])
+
+        self.steps: Runnable[Question, Answer] = (
+            RunnableLambda(standalone, name="condense")
+            | RunnableLambda(retrieve, name="retrieve")
+            | RunnableLambda(self._answer, name="answer")
+        )
+
+    def _answer(self, state: Retrieved) -> Iterator[Answer]:
+        """The answer as it grows (the LLM's text so far), then the final ``Answer``."""
+        text = ""
+        for item in self.answerer.stream(state.standalone, state.passages):
+            if isinstance(item, Answer):
+                yield item
+                return
+            text += item
+            yield Answer(
+                answer=text,
+                answered=True,
+                standalone_question=state.standalone,
+                answerer=self.answerer.name,
             )
-        )
-        self.chain: Runnable = self.retrieve_chain | RunnablePassthrough.assign(
-            answer=_timed("answer", lambda s: answerer.answer(s["standalone"], s["passages"]))
-        )
 
-    def _state(
-        self, question: str, history: Sequence[Turn], k: int | None, filters: Filters | None
-    ) -> dict[str, Any]:
-        return {
-            "question": question,
-            "history": list(history),
-            "k": k or self.k,
-            "filters": filters,
-            "timings_ms": {},
-            "started": time.perf_counter(),
-        }
-
-    @staticmethod
-    def _finish(state: dict[str, Any], answer: Answer) -> Answer:
-        timings = state["timings_ms"]
-        timings["total"] = round((time.perf_counter() - state["started"]) * 1000, 1)
-        return answer.model_copy(
-            update={"standalone_question": state["standalone"], "timings_ms": timings}
-        )
-
-    def invoke(
-        self,
-        question: str,
-        history: Sequence[Turn] = (),
-        k: int | None = None,
-        filters: Filters | None = None,
-    ) -> Answer:
-        state = self.chain.invoke(self._state(question, history, k, filters))
-        return self._finish(state, state["answer"])
-
-    def passages(
-        self,
-        question: str,
-        history: Sequence[Turn] = (),
-        k: int | None = None,
-        filters: Filters | None = None,
-    ) -> tuple[str, list[Passage]]:
-        """The standalone question and the passages retrieved for it (for the eval)."""
-        state = self.retrieve_chain.invoke(self._state(question, history, k, filters))
-        return state["standalone"], state["passages"]
+    def invoke(self, input: Question, config: RunnableConfig | None = None, **kw: Any) -> Answer:
+        timer = Timer()
+        answer = self.steps.invoke(input, _with(config, timer))
+        return timer.stamp(answer)
 
     def stream(
-        self,
-        question: str,
-        history: Sequence[Turn] = (),
-        k: int | None = None,
-        filters: Filters | None = None,
-    ) -> Iterator[tuple[str, str | list[Citation] | Answer]]:
-        """Events: ("citations", [...]), then ("delta", text) pieces, then ("done", Answer).
-
-        An answerer that gives its whole answer at once (extractive) has its citations in
-        the first event and its text cut into pieces. One that streams pieces as they are
-        generated (the LLM answerer) gets ("citations", []) first, its pieces as deltas,
-        and its checked citations and text only in "done", which is authoritative: the
-        check may remove or renumber markers, or turn the answer into an abstention."""
-        state = self.retrieve_chain.invoke(self._state(question, history, k, filters))
-        started = time.perf_counter()
-        pieces: list[str] = []
-        for item in self.answerer.stream(state["standalone"], state["passages"]):
-            if isinstance(item, Answer):
-                state["timings_ms"]["answer"] = round((time.perf_counter() - started) * 1000, 1)
-                if not pieces:
-                    yield "citations", item.citations
-                    for piece in _pieces(item.answer):
-                        yield "delta", piece
-                yield "done", self._finish(state, item)
-                return
-            if not pieces:
-                yield "citations", []
-            pieces.append(item)
-            yield "delta", item
+        self, input: Question, config: RunnableConfig | None = None, **kw: Any
+    ) -> Iterator[Answer]:
+        timer = Timer()
+        for answer in self.steps.stream(input, _with(config, timer)):
+            yield timer.stamp(answer)
 
 
-def _pieces(text: str) -> list[str]:
-    words = text.split(" ")
-    return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+def _with(config: RunnableConfig | None, timer: Timer) -> RunnableConfig:
+    """``config`` with ``timer`` among its callbacks."""
+    config = ensure_config(config)
+    callbacks = config.get("callbacks")
+    if callbacks is None:
+        handlers: list[Any] = [timer]
+    elif isinstance(callbacks, list):
+        handlers = [*callbacks, timer]
+    else:  # a callback manager
+        manager = callbacks.copy()
+        manager.add_handler(timer, inherit=True)
+        return {**config, "callbacks": manager}
+    return {**config, "callbacks": handlers}

@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.answering import no_answer
-from qa.chunking import sentences
 from qa.embeddings import Embedder
 from qa.models import Answer, Citation, Passage, Sentence
-from qa.retrieval import Tokenizer, tokenize
+from qa.text import sentences, tokenize
 
 # [1], [1][2], [1, 2], [passage 1]: the numbers of the passages cited
 MARKER = re.compile(r"\[\s*(?:passage\s*)?\d+(?:\s*[,;]\s*(?:passage\s*)?\d+)*\s*\]", re.I)
@@ -92,13 +91,11 @@ class CitationChecker:
     def __init__(
         self,
         embedder: Embedder,
-        tokens: Tokenizer = tokenize,
         min_similarity: float = 0.5,
         min_overlap: float = 0.65,
         name: str = "llm",
     ):
         self.embedder = embedder
-        self.tokens = tokens
         self.min_similarity = min_similarity
         self.min_overlap = min_overlap
         self.name = name  # the answerer the checked answers are reported as
@@ -107,12 +104,12 @@ class CitationChecker:
         """The passage's best sentence for the claim, or None if none supports it."""
         spans = sentences(passage.text)
         texts = [passage.text[s.start : s.end] for s in spans]
-        words = set(self.tokens([claim])[0])
+        words = set(tokenize([claim])[0])
         if not texts or not words:
             return None
         vectors = self.embedder.encode([claim, *texts])
         similarity = vectors[1:] @ vectors[0]
-        overlap = [len(words & set(t)) / len(words) for t in self.tokens(texts)]
+        overlap = [len(words & set(t)) / len(words) for t in tokenize(texts)]
         figures = _figures(claim)
         best: Support | None = None
         for span, text, sim, share in zip(spans, texts, similarity, overlap, strict=True):

@@ -6,21 +6,21 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn, TypeVar
 
 import typer
 
 from qa.errors import QAError
-from qa.eval import eval_command
-from qa.models import Turn
+from qa.models import Question, Turn
 from qa.settings import get_settings
 
 if TYPE_CHECKING:
-    from qa.embeddings import Embedder
     from qa.service import Service
     from qa.store import Store
 
 T = TypeVar("T")
+GOLD, RESULTS = Path("eval/gold-seeds.jsonl"), Path("eval/results")
+THRESHOLDS = Path("eval/thresholds.json")
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
 
@@ -30,9 +30,9 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _service() -> Service:
-    from qa.service import Service
+    from qa.service import build_service
 
-    return Service(get_settings())
+    return build_service(get_settings())
 
 
 def _store() -> Store:
@@ -96,7 +96,7 @@ def ask(
     turns = []
     if history:
         turns = [Turn(**t) for t in json.loads(history.read_text())]
-    result = _run(lambda: _service().chain.invoke(question, turns))
+    result = _run(lambda: _service().chain.invoke(Question(text=question, history=turns)))
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
@@ -201,25 +201,49 @@ def doctor(
 
 def _keyword_problems(store: Store) -> list[str]:
     """Where the keyword index, built as a server builds it, disagrees with the documents."""
-    from qa.retrieval import Retriever
+    from qa.keywords import KeywordIndex
 
-    index = Retriever(store, cast("Embedder", None)).index()  # the keyword side needs no model
-    indexed: dict[str, int] = {}
-    for chunk in index.chunks:
-        indexed[chunk.document_id] = indexed.get(chunk.document_id, 0) + 1
-    out = [
-        f"keyword index: passages of unknown document {d}"
-        for d in indexed.keys() - index.documents.keys()
-    ]
-    for doc in index.documents.values():
-        if indexed.get(doc.id, 0) != doc.chunks:
-            out.append(
-                f"keyword index: {doc.id} has {indexed.get(doc.id, 0)} of {doc.chunks} passages"
-            )
-    return out
+    return KeywordIndex.build(store, store.revision()).problems()
 
 
-app.command("eval")(eval_command)
+@app.command("eval")
+def eval_(
+    gold: Annotated[Path, typer.Option("--gold", help="gold questions (JSON lines)")] = GOLD,
+    url: Annotated[
+        str | None, typer.Option("--url", help="a running service; default: in-process")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="folder for report.json/.md/.png")] = RESULTS,
+    k: Annotated[
+        int | None, typer.Option("-k", min=1, max=50, help="passages to answer from")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help=f"exit 1 if a metric is under {THRESHOLDS}")
+    ] = False,
+    answerer: Annotated[
+        Literal["extractive", "llm"] | None,
+        typer.Option(help="default: QA_ANSWERER; with --url, checks the service uses it"),
+    ] = None,
+) -> None:
+    """Score answers, abstention, citations, retrieval and latency on a gold set."""
+    from qa.eval import InProcess, OverHttp, evaluate
+    from qa.report import below, cell
+    from qa.service import build_service
+
+    settings = get_settings()
+    if answerer:
+        settings = settings.model_copy(update={"answerer": answerer})
+    try:
+        backend = OverHttp(url, answerer=answerer) if url else InProcess(build_service(settings))
+        report = evaluate(backend, gold, out, k)
+        failed = below(report["overall"], json.loads(THRESHOLDS.read_text())) if check else []
+    except (QAError, OSError, ValueError) as exc:
+        _fail(str(exc))
+    for name, value in report["overall"].items():
+        typer.echo(f"{name:>18}: {cell(value)}")
+    typer.echo(f"report: {out / 'report.md'}")
+    if failed:
+        _fail("below the thresholds: " + ", ".join(failed))
+
 
 if __name__ == "__main__":  # python -m qa.cli
     app()

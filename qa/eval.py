@@ -1,86 +1,29 @@
-"""``qa eval``: answer accuracy, abstention, citations, retrieval and latency on a gold set.
+"""The eval (``qa eval``): answer accuracy, abstention, citations, retrieval and latency on
+a gold set, in-process (``chain.batch``) or against a running service (``POST /chat``).
 
-Runs in-process over the configured store, or against a running service (``--url``).
-Every metric is defined in ``eval/README.md``; the report goes to ``--out``.
+Every metric is defined in ``eval/README.md``; ``qa.report`` writes the report.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import string
 import time
-from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import typer
 from pydantic import BaseModel, Field
 
 from qa.errors import QAError
-from qa.models import Answer, Citation, Turn
-from qa.report import Row, below, cell, metrics, write_report
+from qa.grading import contains, f1, is_correct, strip_markers, versions
+from qa.models import Answer, Citation, Question, Turn
+from qa.report import Row, metrics, write_report
 from qa.settings import get_settings
 
 if TYPE_CHECKING:
     from qa.service import Service
 
-GOLD = Path("eval/gold-seeds.jsonl")
-RESULTS = Path("eval/results")
-THRESHOLDS = Path("eval/thresholds.json")
 RETRIEVE_K = 10
-MAX_SENTENCES, MAX_CHARS = 3, 500
-_MARKER = re.compile(r"\[\d+\]")
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCTUATION = set(string.punctuation)
 Texts = dict[str, str | None]
-
-
-# -- scoring text (the official SQuAD rules) ------------------------------------------------
-def normalize(text: str) -> str:
-    """Lower case, no punctuation, no a/an/the, single spaces (SQuAD's normalize_answer)."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
-    return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def strip_markers(text: str) -> str:
-    """The answer without its citation markers (``[1]``)."""
-    return " ".join(_MARKER.sub("", text).split())
-
-
-def contains(text: str, accepted: Sequence[str]) -> bool:
-    """Whether a normalised accepted answer occurs in the normalised text, as whole words."""
-    padded = f" {normalize(text)} "
-    return any(n and f" {n} " in padded for n in map(normalize, accepted))
-
-
-def is_correct(answer: str, accepted: Sequence[str]) -> bool:
-    """Contains an accepted answer, in at most 3 sentences and 500 characters."""
-    from qa.chunking import sentences
-
-    answer = strip_markers(answer)
-    if len(answer) > MAX_CHARS or len(sentences(answer)) > MAX_SENTENCES:
-        return False
-    return contains(answer, accepted)
-
-
-def versions(text: str, accepted: Sequence[str]) -> int:
-    """How many different accepted answers the text names: "Ali Algasimehr" and
-    "Algasimehr" are one version (one contains the other), "Qassem" and "Qasem" two."""
-    found = [normalize(a) for a in accepted if contains(text, [a])]
-    return sum(not any(f != g and f" {f} " in f" {g} " for g in found) for f in set(found))
-
-
-def f1(prediction: str, truth: str) -> float:
-    """SQuAD's token F1 of two strings."""
-    predicted, expected = normalize(prediction).split(), normalize(truth).split()
-    same = sum((Counter(predicted) & Counter(expected)).values())
-    if same == 0:
-        return 0.0
-    precision, recall = same / len(predicted), same / len(expected)
-    return 2 * precision * recall / (precision + recall)
 
 
 # -- what is evaluated: in-process or over HTTP ---------------------------------------------
@@ -99,12 +42,14 @@ class InProcess:
     def __init__(self, service: Service):
         self.service = service
 
-    def ask(self, question: str, history: list[Turn], k: int | None) -> Answer:
-        return self.service.chain.invoke(question, history, k)
+    def answers(self, golds: list[Gold], k: int | None) -> list[tuple[Answer, float]]:
+        """Every answer, one at a time (``chain.batch``), with its time in the chain."""
+        questions = [Question(text=g.question, history=g.history, k=k) for g in golds]
+        answers = self.service.chain.batch(questions, {"max_concurrency": 1})
+        return [(a, a.timings_ms["total"]) for a in answers]
 
-    def ranked(self, question: str, history: list[Turn], standalone: str) -> list[str]:
-        _, passages = self.service.chain.passages(question, history, k=RETRIEVE_K)
-        return [p.document_id for p in passages]
+    def ranked(self, standalone: str) -> list[str]:
+        return [p.document_id for p in self.service.search(standalone, RETRIEVE_K)]
 
     def text(self, document_id: str) -> str | None:
         try:
@@ -119,20 +64,45 @@ class InProcess:
 class OverHttp:
     """A running service: ``POST /chat``, ``GET /search``, ``GET /documents``."""
 
-    def __init__(self, url: str, client: httpx.Client | None = None, seeds: Path | None = None):
+    def __init__(
+        self,
+        url: str,
+        client: httpx.Client | None = None,
+        seeds: Path | None = None,
+        answerer: str | None = None,
+    ):
+        """``answerer``: the answerer the service must use (checked before the first
+        question: a service answers with its own QA_ANSWERER)."""
         self.client = client or httpx.Client(base_url=url.rstrip("/"), timeout=120)
         self.seeds = seeds or get_settings().default_ingest_path
+        self.answerer = answerer
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.client.request(method, path, **kwargs)
-        response.raise_for_status()
+        try:
+            response = self.client.request(method, path, **kwargs)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise QAError(f"the service at {self.client.base_url} failed: {exc}") from exc
         return response.json()
 
-    def ask(self, question: str, history: list[Turn], k: int | None) -> Answer:
-        body = {"message": question, "history": [t.model_dump() for t in history], "k": k}
-        return Answer.model_validate(self._json("POST", "/chat", json=body))
+    def check(self) -> None:
+        served = self._json("GET", "/health").get("answerer") if self.answerer else None
+        if served != self.answerer:
+            raise QAError(
+                f"the service answers with {served!r}: restart it with QA_ANSWERER={self.answerer}"
+            )
 
-    def ranked(self, question: str, history: list[Turn], standalone: str) -> list[str]:
+    def answers(self, golds: list[Gold], k: int | None) -> list[tuple[Answer, float]]:
+        """Every answer from ``POST /chat``, with its time measured here."""
+        out = []
+        for g in golds:
+            body = {"message": g.question, "history": [t.model_dump() for t in g.history], "k": k}
+            started = time.perf_counter()
+            answer = Answer.model_validate(self._json("POST", "/chat", json=body))
+            out.append((answer, (time.perf_counter() - started) * 1000))
+        return out
+
+    def ranked(self, standalone: str) -> list[str]:
         search = {"q": standalone, "k": RETRIEVE_K}
         results = self._json("GET", "/search", params=search)["results"]
         return [str(r["document_id"]) for r in results]
@@ -144,7 +114,7 @@ class OverHttp:
     def stems(self) -> dict[str, str]:
         """The ids the files in ``seeds`` (default QA_DEFAULT_INGEST_PATH) get when ingested,
         if the service holds them: the API does not expose file names."""
-        from qa.ingest import files, parse
+        from qa.readers import files, parse
 
         stored = {d["id"] for d in self._json("GET", "/documents")["documents"]}
         found: dict[str, str] = {}
@@ -194,11 +164,15 @@ def _retrieval_scores(ranked: list[str], supporting: set[str]) -> Row:
     }
 
 
-def _run(backend: Backend, gold: Gold, stems: dict[str, str], k: int | None, texts: Texts) -> Row:
-    started = time.perf_counter()
-    answer = backend.ask(gold.question, gold.history, k)
-    latency = (time.perf_counter() - started) * 1000
-    ranked = backend.ranked(gold.question, gold.history, answer.standalone_question)
+def _run(
+    backend: Backend,
+    gold: Gold,
+    answer: Answer,
+    latency: float,
+    stems: dict[str, str],
+    texts: Texts,
+) -> Row:
+    ranked = backend.ranked(answer.standalone_question)
     for c in answer.citations:
         if c.document_id not in texts:
             texts[c.document_id] = backend.text(c.document_id)
@@ -226,14 +200,20 @@ def _run(backend: Backend, gold: Gold, stems: dict[str, str], k: int | None, tex
 def evaluate(backend: Backend, gold: Path, out: Path, k: int | None = None) -> dict[str, Any]:
     """Ask every gold question, score it, and write the report to ``out``."""
     questions = load_gold(gold)
+    if isinstance(backend, OverHttp):
+        backend.check()
     stems = backend.stems()
     missing = sorted({s for q in questions for s in q.documents} - stems.keys())
     if missing:
         raise QAError(f"the store holds no document from {', '.join(missing)}: run `qa ingest`")
     if questions:  # warm up (model loading, caches) outside the timed calls
-        backend.ask(questions[0].question, [], k)
+        backend.answers([Gold(**{**questions[0].model_dump(), "history": []})], k)
     texts: Texts = {}
-    rows = [_run(backend, q, stems, k, texts) for q in questions]
+    answered = backend.answers(questions, k)
+    rows = [
+        _run(backend, q, a, latency, stems, texts)
+        for q, (a, latency) in zip(questions, answered, strict=True)
+    ]
     kinds = dict.fromkeys(r["type"] for r in rows)
     by_type = {kind: metrics([r for r in rows if r["type"] == kind]) for kind in kinds}
     report = dict(gold=str(gold), k=k, overall=metrics(rows), by_type=by_type, questions=rows)
@@ -246,56 +226,3 @@ def evaluate_service(
 ) -> dict[str, Any]:
     """``evaluate`` over a ``Service`` in this process."""
     return evaluate(InProcess(service), gold, out, k)
-
-
-# -- the command ----------------------------------------------------------------------------
-def eval_command(
-    gold: Annotated[Path, typer.Option("--gold", help="gold questions (JSON lines)")] = GOLD,
-    url: Annotated[
-        str | None, typer.Option("--url", help="a running service; default: in-process")
-    ] = None,
-    out: Annotated[Path, typer.Option("--out", help="folder for report.json/.md/.png")] = RESULTS,
-    k: Annotated[
-        int | None, typer.Option("-k", min=1, max=50, help="passages to answer from")
-    ] = None,
-    check: Annotated[
-        bool, typer.Option("--check", help=f"exit 1 if a metric is under {THRESHOLDS}")
-    ] = False,
-    answerer: Annotated[
-        Literal["extractive", "llm"] | None,
-        typer.Option(
-            "--answerer", help="default: QA_ANSWERER; with --url, checks the service uses it"
-        ),
-    ] = None,
-) -> None:
-    """Score answers, abstention, citations, retrieval and latency on a gold set."""
-    try:
-        if url:
-            _check_answerer(OverHttp(url), answerer)
-            report = evaluate(OverHttp(url), gold, out, k)
-        else:
-            from qa.service import Service
-
-            settings = get_settings()
-            if answerer:
-                settings = settings.model_copy(update={"answerer": answerer})
-            report = evaluate_service(Service(settings), gold, out, k)
-        failed = below(report["overall"], json.loads(THRESHOLDS.read_text())) if check else []
-    except (QAError, httpx.HTTPError, OSError, ValueError) as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from exc
-    for name, value in report["overall"].items():
-        typer.echo(f"{name:>18}: {cell(value)}")
-    typer.echo(f"report: {out / 'report.md'}")
-    if failed:
-        typer.secho("below the thresholds: " + ", ".join(failed), fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
-
-
-def _check_answerer(backend: OverHttp, answerer: str | None) -> None:
-    """A running service answers with its own QA_ANSWERER: say so if it is not the one asked."""
-    served = backend._json("GET", "/health").get("answerer") if answerer else answerer
-    if served != answerer:
-        raise ValueError(
-            f"the service answers with {served!r}: restart it with QA_ANSWERER={answerer}"
-        )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -90,18 +91,65 @@ class Passage(BaseModel):
         )
 
 
+def day_number(value: date) -> int:
+    """A date as the number YYYYMMDD (Chroma compares numbers, not dates)."""
+    return value.year * 10_000 + value.month * 100 + value.day
+
+
 class Filters(BaseModel):
-    """Optional restrictions on retrieval."""
+    """Optional restrictions on retrieval, as a Chroma ``where`` clause on the chunks'
+    metadata (the dense side) and as the same test in Python (the keyword side)."""
 
     document_id: str | None = None
     source: str | None = None
     published_after: date | None = None
     published_before: date | None = None
 
+    def where(self) -> dict[str, Any] | None:
+        """The Chroma ``where`` clause, or None for no restriction."""
+        clauses: list[dict[str, Any]] = []
+        if self.document_id:
+            clauses.append({"document_id": self.document_id})
+        if self.source:
+            clauses.append({"source": self.source})
+        if self.published_after:
+            clauses.append({"published_day": {"$gte": day_number(self.published_after)}})
+        if self.published_before:
+            clauses.append({"published_day": {"$lte": day_number(self.published_before)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def admits(self, meta: Mapping[str, Any]) -> bool:
+        """Whether a chunk with this metadata passes, as ``where`` would decide."""
+        day = meta.get("published_day")
+        return (
+            (not self.document_id or meta.get("document_id") == self.document_id)
+            and (not self.source or meta.get("source") == self.source)
+            and (
+                not self.published_after
+                or (day is not None and day >= day_number(self.published_after))
+            )
+            and (
+                not self.published_before
+                or (day is not None and day <= day_number(self.published_before))
+            )
+        )
+
 
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
     content: str
+
+
+class Question(BaseModel):
+    """What the chain answers: a question, the conversation before it, how many passages
+    to read (None: the configured ``QA_K``) and which articles to read them from."""
+
+    text: str
+    history: list[Turn] = Field(default_factory=list)
+    k: int | None = None
+    filters: Filters | None = None
 
 
 class Citation(BaseModel):

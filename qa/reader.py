@@ -21,6 +21,7 @@ import numpy as np
 from tokenizers import Encoding, Tokenizer
 
 from qa.errors import QAError
+from qa.settings import Settings
 
 SHIPPED = Path(__file__).with_name("reader")
 Logits = Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]
@@ -79,6 +80,10 @@ class Reader:
         self.logits = logits
         self.config = config
         self.name = name
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Reader:
+        return cls.load(resolve_reader(settings.reader_model), settings.reader_threads)
 
     @classmethod
     def load(cls, model: str | Path = SHIPPED, threads: int = 0) -> Reader:

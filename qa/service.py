@@ -1,8 +1,10 @@
-"""Builds the components from settings once, and offers what the CLI and the API need."""
+"""The one place that composes: each part built from the settings by a small factory, and
+the ``Service`` that holds the finished parts for the CLI and the API."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
@@ -12,67 +14,24 @@ from qa.chain import Chain
 from qa.embeddings import Embedder
 from qa.history import Condenser, condense
 from qa.ingest import Ingestor, Report
+from qa.keywords import Keywords
 from qa.models import Article, Document, Filters, Passage
-from qa.reader import Reader, resolve_reader
+from qa.reader import Reader
 from qa.retrieval import Retriever
 from qa.settings import Settings
 from qa.store import Store
 
 
+@dataclass(frozen=True)
 class Service:
-    """The store, the model, the retriever, the answerer and the chain, built once."""
+    """The store, the models, the retriever, the chain and the ingestor, built once."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        embedder: Embedder | None = None,
-        chat_model: BaseChatModel | None = None,
-    ):
-        """``chat_model`` replaces the client built from the ``QA_LLM_*`` settings (tests)."""
-        self.settings = settings
-        self.store = Store.of(settings)
-        self.embedder = embedder or Embedder(
-            settings.embedding_model, settings.embedding_batch_size
-        )
-        self.retriever = Retriever(self.store, self.embedder, settings.rrf_k)
-        self.answerer: Answerer = ExtractiveAnswerer(
-            Reader.load(resolve_reader(settings.reader_model), settings.reader_threads),
-            threshold=settings.reader_threshold,
-            differ_gap=settings.differ_gap,
-            max_sentences=settings.max_answer_sentences,
-            max_chars=settings.max_answer_chars,
-        )
-        self.condense: Condenser = condense
-        if settings.answerer == "llm":
-            self._use_language_model(chat_model)
-        self.chain = Chain(self.condense, self.retriever, self.answerer, settings.k)
-        self.ingestor = Ingestor(
-            self.store, self.embedder, settings.chunk_max_chars, settings.chunk_overlap_sentences
-        )
-
-    def _use_language_model(self, model: BaseChatModel | None) -> None:
-        """The LLM answerer (and condenser) over the client built from the settings, with
-        the extractive answerer as its fallback when ``QA_LLM_FALLBACK=extractive``."""
-        from qa.citations import CitationChecker
-        from qa.llm import LLMAnswerer, LLMCondenser, chat_model, load_prompt, prompts_dir
-
-        s = self.settings
-        prompts = prompts_dir(s.prompts_dir)
-        checker = CitationChecker(
-            self.embedder, self.retriever.tokens, s.citation_min_similarity, s.citation_min_overlap
-        )
-        fallback = self.answerer if s.llm_fallback == "extractive" else None
-        where = s.llm_base_url
-        self.answerer = LLMAnswerer(
-            model or chat_model(s), load_prompt(prompts / "answer.txt"), checker, fallback, where
-        )
-        if s.llm_condense:
-            self.condense = LLMCondenser(
-                model or chat_model(s, s.llm_condense_max_tokens),
-                load_prompt(prompts / "condense.txt"),
-                condense,
-                where,
-            )
+    settings: Settings
+    store: Store
+    embedder: Embedder
+    retriever: Retriever
+    chain: Chain
+    ingestor: Ingestor
 
     def ingest_paths(self, paths: Iterable[Path]) -> Report:
         return self.ingestor.ingest_paths(paths, self.settings.max_file_bytes)
@@ -83,7 +42,7 @@ class Service:
     def search(
         self, query: str, k: int | None = None, filters: Filters | None = None
     ) -> list[Passage]:
-        return self.retriever.search(query, k or self.settings.k, filters)
+        return self.retriever.search(query, k, filters)
 
     def documents(self, text: bool = True) -> list[Document]:
         return self.store.documents(text=text)
@@ -94,3 +53,68 @@ class Service:
     def delete(self, document_id: str) -> None:
         self.store.document(document_id)  # NotFound for an unknown id
         self.store.delete(document_id)
+
+
+def build_service(
+    settings: Settings, embedder: Embedder | None = None, chat_model: BaseChatModel | None = None
+) -> Service:
+    """Every part from ``settings``; ``embedder`` reuses a loaded model, ``chat_model``
+    replaces the client built from the ``QA_LLM_*`` settings (tests)."""
+    store = Store.of(settings)
+    embedder = embedder or Embedder.from_settings(settings)
+    retriever = Retriever(
+        store=store, embedder=embedder, keywords=Keywords(store), k=settings.k, rrf_k=settings.rrf_k
+    )
+    chain = Chain(
+        make_condenser(settings, chat_model),
+        retriever,
+        make_answerer(settings, embedder, chat_model),
+    )
+    ingestor = Ingestor(store, embedder, settings.chunk_max_chars, settings.chunk_overlap_sentences)
+    return Service(settings, store, embedder, retriever, chain, ingestor)
+
+
+def make_extractive(settings: Settings) -> ExtractiveAnswerer:
+    reader = Reader.from_settings(settings)
+    return ExtractiveAnswerer(reader, settings.reader_threshold, settings.differ_gap)
+
+
+def make_answerer(
+    settings: Settings, embedder: Embedder, chat_model: BaseChatModel | None = None
+) -> Answerer:
+    """The extractive answerer, or with ``QA_ANSWERER=llm`` the language model's (with the
+    extractive one as its fallback when ``QA_LLM_FALLBACK=extractive``)."""
+    if settings.answerer != "llm":
+        return make_extractive(settings)
+    from qa.citations import CitationChecker
+    from qa.llm import LLMAnswerer
+    from qa.llm_client import client
+    from qa.prompts import load_prompt, prompts_dir
+
+    s = settings
+    checker = CitationChecker(embedder, s.citation_min_similarity, s.citation_min_overlap)
+    fallback = make_extractive(s) if s.llm_fallback == "extractive" else None
+    model = chat_model or client(s)
+    return LLMAnswerer(
+        model,
+        load_prompt(prompts_dir(s.prompts_dir) / "answer.txt"),
+        checker,
+        fallback,
+        s.llm_base_url,
+    )
+
+
+def make_condenser(settings: Settings, chat_model: BaseChatModel | None = None) -> Condenser:
+    """The rules of ``qa.history``, or the language model's rewriting (with the rules as
+    its fallback) when ``QA_ANSWERER=llm`` and ``QA_LLM_CONDENSE``."""
+    s = settings
+    if s.answerer != "llm" or not s.llm_condense:
+        return condense
+    from qa.llm import LLMCondenser
+    from qa.llm_client import client
+    from qa.prompts import load_prompt, prompts_dir
+
+    model = chat_model or client(s, s.llm_condense_max_tokens)
+    return LLMCondenser(
+        model, load_prompt(prompts_dir(s.prompts_dir) / "condense.txt"), condense, s.llm_base_url
+    )

@@ -46,8 +46,6 @@ class Settings(BaseSettings):
 
     # Answering
     answerer: Literal["extractive", "llm"] = "extractive"  # llm: see "Language model"
-    max_answer_sentences: int = 3
-    max_answer_chars: int = 500
     # The extractive reader: a folder with model.onnx and tokenizer.json (default: the one
     # shipped in qa/reader/), or a Hugging Face question-answering model name (transformers;
     # offline unless HF_HUB_OFFLINE=0).

@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from qa.errors import NotFound, StoreUnavailable
-from qa.models import Chunk, Document, Filters
+from qa.models import Chunk, Document, Filters, day_number
 from qa.store_client import Guarded, connect
 
 if TYPE_CHECKING:
@@ -27,49 +26,12 @@ if TYPE_CHECKING:
     from qa.settings import Settings
 
 Metadata = dict[str, Any]
+T = TypeVar("T")
 
 
-def _day(value: date) -> int:
-    return value.year * 10_000 + value.month * 100 + value.day
-
-
-def _clean(meta: dict[str, Any]) -> Metadata:
+def _clean(meta: Mapping[str, Any]) -> Metadata:
     """Chroma takes no None values: leave those keys out."""
     return {k: v for k, v in meta.items() if v is not None}
-
-
-def where(filters: Filters | None) -> Metadata | None:
-    """A Chroma ``where`` clause for the chunk metadata, or None for no restriction."""
-    if filters is None:
-        return None
-    clauses: list[Metadata] = []
-    if filters.document_id:
-        clauses.append({"document_id": filters.document_id})
-    if filters.source:
-        clauses.append({"source": filters.source})
-    if filters.published_after:
-        clauses.append({"published_day": {"$gte": _day(filters.published_after)}})
-    if filters.published_before:
-        clauses.append({"published_day": {"$lte": _day(filters.published_before)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def matches(meta: Metadata, filters: Filters | None) -> bool:
-    """The same test as ``where`` applied in Python, for the keyword side."""
-    clause = where(filters)
-    parts = [] if clause is None else clause.get("$and", [clause])
-    for part in parts:
-        for key, cond in part.items():
-            value = meta.get(key)
-            if isinstance(cond, dict):
-                op, bound = next(iter(cond.items()))
-                if value is None or (value < bound if op == "$gte" else value > bound):
-                    return False
-            elif value != cond:
-                return False
-    return True
 
 
 @dataclass
@@ -115,9 +77,9 @@ class Store:
         try:
             self.client = connect(directory, url, tenant, database, headers)
         except Exception as exc:  # chromadb raises many kinds when the server is away
-            raise StoreUnavailable(f"the vector store at {where_} is unavailable: {exc}") from exc
+            raise StoreUnavailable.because(exc, where_) from exc
         # Every call through these raises StoreUnavailable if the store cannot be reached.
-        self.chunks: Any = Guarded(
+        self.chunks = Guarded(
             lambda: self.client.get_or_create_collection(
                 f"{collection}-chunks",
                 embedding_function=None,
@@ -125,7 +87,7 @@ class Store:
             ),
             where_,
         )
-        self.docs: Any = Guarded(
+        self.docs = Guarded(
             lambda: self.client.get_or_create_collection(
                 f"{collection}-documents", embedding_function=None
             ),
@@ -138,49 +100,55 @@ class Store:
         shared = {
             "document_id": document.id,
             "source": document.source,
-            "published_day": _day(document.published) if document.published else None,
+            "published_day": day_number(document.published) if document.published else None,
         }
         if chunks:
-            self.chunks.upsert(
-                ids=[c.id for c in chunks],
-                embeddings=embeddings.tolist(),
-                documents=[c.text for c in chunks],
-                metadatas=[_clean({**shared, "start": c.start, "end": c.end}) for c in chunks],
+            self.chunks(
+                lambda col: col.upsert(
+                    ids=[c.id for c in chunks],
+                    embeddings=embeddings,
+                    documents=[c.text for c in chunks],
+                    metadatas=[_clean({**shared, "start": c.start, "end": c.end}) for c in chunks],
+                )
             )
-        meta = document.model_dump(exclude={"id", "text"}, mode="json")
-        self.docs.upsert(
-            ids=[document.id],
-            embeddings=[[1.0]],
-            documents=[document.text],
-            metadatas=[_clean({**meta, "chunks": len(chunks)})],
+        meta = _clean(
+            {**document.model_dump(exclude={"id", "text"}, mode="json"), "chunks": len(chunks)}
+        )
+        self.docs(
+            lambda c: c.upsert(
+                ids=[document.id],
+                embeddings=np.ones((1, 1), dtype=np.float32),
+                documents=[document.text],
+                metadatas=[meta],
+            )
         )
 
     def delete(self, document_id: str) -> None:
         """Remove the document record first, so its chunks vanish from reads at once."""
-        self.docs.delete(ids=[document_id])
-        self.chunks.delete(where={"document_id": document_id})
+        self.docs(lambda c: c.delete(ids=[document_id]))
+        self.chunks(lambda c: c.delete(where={"document_id": document_id}))
 
     # -- reads --------------------------------------------------------------------------
     def document(self, document_id: str) -> Document:
-        got = self.docs.get(ids=[document_id], include=["documents", "metadatas"])
+        got = self.docs(lambda c: c.get(ids=[document_id], include=["documents", "metadatas"]))
         if not got["ids"]:
             raise NotFound(f"no document with id {document_id!r}")
-        return self._document(got["ids"][0], got["documents"][0], got["metadatas"][0])
+        return self._document(got["ids"][0], _of(got["documents"])[0], _of(got["metadatas"])[0])
 
     def documents(self, key: str | None = None, text: bool = True) -> list[Document]:
         """Every document (or those with the given key) by title; with ``text=False`` the
         texts are not read (``text`` is empty), for listings."""
         include: Include = ["documents", "metadatas"] if text else ["metadatas"]
-        got = self.docs.get(where={"key": key} if key else None, include=include)
-        texts = got["documents"] if text else None
+        got = self.docs(lambda c: c.get(where={"key": key} if key else None, include=include))
+        texts = _of(got["documents"]) if text else None
         found = [
             self._document(i, texts[n] if texts else "", m)
-            for n, (i, m) in enumerate(zip(got["ids"], got["metadatas"], strict=True))
+            for n, (i, m) in enumerate(zip(got["ids"], _of(got["metadatas"]), strict=True))
         ]
         return sorted(found, key=lambda d: (d.title.lower(), d.id))
 
     def document_ids(self) -> list[str]:
-        return sorted(self.docs.get(include=[])["ids"])
+        return sorted(self.docs(lambda c: c.get(include=[]))["ids"])
 
     def revision(self) -> str:
         """Changes whenever a document is added or removed, by any process."""
@@ -190,31 +158,34 @@ class Store:
     def all_chunks(self) -> list[tuple[Chunk, Metadata]]:
         """Every chunk of a committed document, with its metadata."""
         committed = set(self.document_ids())
-        got = self.chunks.get(include=["documents", "metadatas"])
+        got = self.chunks(lambda c: c.get(include=["documents", "metadatas"]))
         out = []
-        for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+        rows = zip(got["ids"], _of(got["documents"]), _of(got["metadatas"]), strict=True)
+        for cid, text, meta in rows:
             if meta is not None and text is not None and meta["document_id"] in committed:
                 out.append((self._chunk(cid, text, meta), dict(meta)))
         return out
 
     def query(
-        self, embedding: Sequence[float], n: int, filters: Filters | None = None
+        self, embedding: np.ndarray | Sequence[float], n: int, filters: Filters | None = None
     ) -> list[tuple[Chunk, float]]:
         """The ``n`` nearest chunks and their cosine similarity, best first."""
-        total = self.chunks.count()
+        total = self.chunks(lambda c: c.count())
         if total == 0:
             return []
-        got = self.chunks.query(
-            query_embeddings=[list(embedding)],
-            n_results=min(n, total),
-            where=where(filters),
-            include=["documents", "metadatas", "distances"],
+        got = self.chunks(
+            lambda c: c.query(
+                query_embeddings=np.asarray([embedding], dtype=np.float32),
+                n_results=min(n, total),
+                where=filters.where() if filters else None,
+                include=["documents", "metadatas", "distances"],
+            )
         )
         rows = zip(
             got["ids"][0],
-            got["documents"][0],
-            got["metadatas"][0],
-            got["distances"][0],
+            _of(got["documents"])[0],
+            _of(got["metadatas"])[0],
+            _of(got["distances"])[0],
             strict=True,
         )
         # A chunk deleted while the query ran comes back without metadata or text: skip it.
@@ -226,16 +197,16 @@ class Store:
 
     def counts(self) -> tuple[int, int]:
         """(documents, chunks)."""
-        return self.docs.count(), self.chunks.count()
+        return self.docs(lambda c: c.count()), self.chunks(lambda c: c.count())
 
     # -- upkeep -------------------------------------------------------------------------
     def check(self) -> Damage:
         """What an interrupted write left: chunks without their document record, and
         documents whose chunks are not all there. Changes nothing."""
         committed = {d.id: d for d in self.documents()}
-        got = self.chunks.get(include=["metadatas"])
+        got = self.chunks(lambda c: c.get(include=["metadatas"]))
         per_doc: dict[str, list[str]] = {}
-        for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+        for cid, meta in zip(got["ids"], _of(got["metadatas"]), strict=True):
             per_doc.setdefault(str(meta["document_id"]), []).append(cid)
         orphans = {d: ids for d, ids in per_doc.items() if d not in committed}
         incomplete = [d for i, d in committed.items() if len(per_doc.get(i, [])) != d.chunks]
@@ -247,18 +218,19 @@ class Store:
         restores removed documents. Run it while no ingest is under way: a write in
         progress looks like orphaned chunks."""
         damage = self.check() if damage is None else damage
-        for ids in damage.orphans.values():
-            self.chunks.delete(ids=ids)
+        orphans = [i for ids in damage.orphans.values() for i in ids]
+        if orphans:
+            self.chunks(lambda c: c.delete(ids=orphans))
         for doc in damage.incomplete:
             self.delete(doc.id)
         return damage.lines("removed")
 
     @staticmethod
-    def _document(doc_id: str, text: str, meta: Metadata) -> Document:
+    def _document(doc_id: str, text: str, meta: Mapping[str, Any]) -> Document:
         return Document(id=doc_id, text=text, **{k: v for k, v in meta.items() if k != "id"})
 
     @staticmethod
-    def _chunk(chunk_id: str, text: str, meta: Metadata) -> Chunk:
+    def _chunk(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
         return Chunk(
             id=chunk_id,
             document_id=str(meta["document_id"]),
@@ -266,3 +238,10 @@ class Store:
             end=int(meta["end"]),
             text=text,
         )
+
+
+def _of(values: list[T] | None) -> list[T]:
+    """A field Chroma returned because it was asked for (typed as optional)."""
+    if values is None:
+        raise StoreUnavailable("the vector store left out a field it was asked for")
+    return values

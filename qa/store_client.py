@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 from urllib.parse import urlparse
 
 import chromadb
 import httpx
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
 from chromadb.errors import ChromaError
 
 from qa.errors import StoreUnavailable
@@ -24,6 +26,7 @@ from qa.errors import StoreUnavailable
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 # Chroma errors that say the store is away or refuses us, not that the request was wrong.
 _AWAY_CODES = {401, 403, 404, 429}
+T = TypeVar("T")
 
 
 def connect(
@@ -32,7 +35,7 @@ def connect(
     tenant: str = chromadb.DEFAULT_TENANT,
     database: str = chromadb.DEFAULT_DATABASE,
     headers: Mapping[str, str] | None = None,
-) -> Any:
+) -> ClientAPI:
     """A Chroma client: HTTP to ``url`` (in ``tenant``/``database``, sending ``headers``
     with every request) if given, else embedded in ``directory``."""
     if not url:
@@ -66,25 +69,18 @@ def unavailable(exc: BaseException) -> bool:
     return type(exc) is Exception
 
 
-def failure(where: str, exc: BaseException) -> StoreUnavailable:
-    detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-    return StoreUnavailable(
-        f"The vector store at {where} is unavailable ({type(exc).__name__}: {detail}); "
-        "try again when it is back."
-    )
-
-
 class Guarded:
-    """A Chroma collection: the same methods, but a store that cannot be reached raises
-    ``StoreUnavailable``, and the collection is opened again on the next call."""
+    """A Chroma collection, used as ``collection(lambda c: c.get(...))``: a store that
+    cannot be reached raises ``StoreUnavailable``, and the collection is opened again on
+    the next call."""
 
-    def __init__(self, open_collection: Callable[[], Any], where: str):
+    def __init__(self, open_collection: Callable[[], Collection], where: str):
         self._open = open_collection
         self._where = where
-        self._collection: Any = None
-        self._collection = self._call(lambda c: c)
+        self._collection: Collection | None = None
+        self._collection = self(lambda c: c)
 
-    def _call(self, operation: Callable[[Any], Any]) -> Any:
+    def __call__(self, operation: Callable[[Collection], T]) -> T:
         try:
             collection = self._collection
             if collection is None:
@@ -94,17 +90,4 @@ class Guarded:
             if not unavailable(exc):
                 raise
             self._collection = None
-            raise failure(self._where, exc) from exc
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        value = self._call(lambda c: getattr(c, name))
-        if not callable(value):
-            return value  # an attribute (name, id, metadata): as it is
-
-        def method(*args: Any, **kwargs: Any) -> Any:
-            return self._call(lambda c: getattr(c, name)(*args, **kwargs))
-
-        method.__name__ = name
-        return method
+            raise StoreUnavailable.because(exc, self._where) from exc

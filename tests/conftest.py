@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa.embeddings import Embedder
-from qa.service import Service
+from qa.service import Service, build_service
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,18 +30,18 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def service(settings: Settings, embedder: Embedder) -> Service:
     """A service over an empty store."""
-    return Service(settings, embedder=embedder)
+    return build_service(settings, embedder)
 
 
 @pytest.fixture(scope="session")
 def seeded_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """A store holding the two seed articles, built once for the session."""
     directory = tmp_path_factory.mktemp("seeded")
-    Service(Settings(vectorstore_dir=directory), embedder=embedder).ingest_paths([SEEDS])
+    build_service(Settings(vectorstore_dir=directory), embedder).ingest_paths([SEEDS])
     return directory
 
 
 @pytest.fixture(scope="session")
 def seeded(seeded_dir: Path, embedder: Embedder) -> Iterator[Service]:
     """A service over the seeded store (read-only: tests that write use ``service``)."""
-    yield Service(Settings(vectorstore_dir=seeded_dir), embedder=embedder)
+    yield build_service(Settings(vectorstore_dir=seeded_dir), embedder)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.processes import free_port, stop, wait_for
+from qa.processes import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PROPAGANDA = "Who called the arrest warrant a propaganda stunt?"

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from tests.processes import free_port, stop, wait_for
+from qa.processes import free_port, stop, wait_for
 
 CHROMA = Path(sys.executable).parent / "chroma"  # installed with chromadb
 REDIS = shutil.which("redis-server")  # Debian's redis-server (.ci/run installs it)

@@ -3,8 +3,9 @@
 import pytest
 
 from qa.answering import NO_ANSWER, ExtractiveAnswerer
+from qa.api.streaming import events as answer_events
 from qa.history import condense
-from qa.models import Answer, Passage, Turn
+from qa.models import Answer, Passage, Question, Turn
 from qa.service import Service
 
 
@@ -15,18 +16,20 @@ def _check_offsets(service: Service, answer: Answer) -> None:
 
 
 def test_propaganda_stunt_is_brian_hook(seeded: Service) -> None:
-    answer = seeded.chain.invoke("Who called the arrest warrant a propaganda stunt?")
+    answer = seeded.chain.invoke(Question(text="Who called the arrest warrant a propaganda stunt?"))
     assert answer.answered and "Brian Hook" in answer.answer and "[1]" in answer.answer
     assert "Brian Hook" in answer.citations[0].quote
     _check_offsets(seeded, answer)
     assert answer.timings_ms["total"] >= answer.timings_ms["retrieve"] > 0
 
 
-def test_abstains_when_the_articles_do_not_say(seeded: Service) -> None:
-    for question in ("Who won the 2022 World Cup?", "What sentence did the court give?"):
-        answer = seeded.chain.invoke(question)
-        assert not answer.answered, answer.answer
-        assert answer.answer == NO_ANSWER and answer.citations == []
+@pytest.mark.parametrize(
+    "question", ["Who won the 2022 World Cup?", "What sentence did the court give?"]
+)
+def test_abstains_when_the_articles_do_not_say(seeded: Service, question: str) -> None:
+    answer = seeded.chain.invoke(Question(text=question))
+    assert not answer.answered, answer.answer
+    assert answer.answer == NO_ANSWER and answer.citations == []
 
 
 def test_follow_up_is_resolved_from_history(seeded: Service) -> None:
@@ -34,7 +37,7 @@ def test_follow_up_is_resolved_from_history(seeded: Service) -> None:
         Turn(role="user", content="Who was the head of Iran's Quds Force?"),
         Turn(role="assistant", content="Qassem Soleimani was the head of Iran's Quds Force. [1]"),
     ]
-    answer = seeded.chain.invoke("How old was he?", history)
+    answer = seeded.chain.invoke(Question(text="How old was he?", history=history))
     assert answer.standalone_question == "How old was Qassem Soleimani?"
     assert answer.answered and "62" in answer.answer
     _check_offsets(seeded, answer)
@@ -71,28 +74,33 @@ def test_pronouns_find_their_referent(
     assert condense(follow_up, history) == standalone
 
 
-def test_answers_are_short_and_never_quote_a_passage_twice(seeded: Service) -> None:
-    for question in (
+@pytest.mark.parametrize(
+    "question",
+    [
         "Iran has issued an arrest warrant for U.S. President Donald Trump",
         "Which unit of Iran's military did Soleimani command?",
         "What crimes is Trump accused of by Iran?",
-    ):
-        answer = seeded.chain.invoke(question)
-        assert len(answer.answer) <= 500 and len(answer.citations) <= 3
-        quotes = [c.quote for c in answer.citations]
-        assert len(set(quotes)) == len(quotes)
-        _check_offsets(seeded, answer)
+    ],
+)
+def test_answers_are_short_and_never_quote_a_passage_twice(seeded: Service, question: str) -> None:
+    answer = seeded.chain.invoke(Question(text=question))
+    assert len(answer.answer) <= 500 and len(answer.citations) <= 3
+    quotes = [c.quote for c in answer.citations]
+    assert len(set(quotes)) == len(quotes)
+    _check_offsets(seeded, answer)
 
 
 def test_cites_each_article_that_supports_the_answer(seeded: Service) -> None:
-    answer = seeded.chain.invoke("How many other people did Iran charge along with Trump?")
+    answer = seeded.chain.invoke(
+        Question(text="How many other people did Iran charge along with Trump?")
+    )
     assert answer.answered and answer.short_answer == "35" and not answer.sources_differ
     assert len({c.document_id for c in answer.citations}) == 2
     assert all("35" in c.quote for c in answer.citations)
 
 
 def test_stream_gives_citations_then_pieces_then_the_answer(seeded: Service) -> None:
-    events = list(seeded.chain.stream("How old was Soleimani?"))
+    events = list(answer_events(seeded.chain.stream(Question(text="How old was Soleimani?"))))
     kinds = [kind for kind, _ in events]
     assert kinds[0] == "citations" and kinds[-1] == "done" and "delta" in kinds
     done = events[-1][1]
@@ -108,7 +116,7 @@ def _passage(text: str, document_id: str = "d1") -> Passage:
 
 
 def test_the_short_answer_leads_and_its_offsets_are_the_documents(seeded: Service) -> None:
-    answer = seeded.chain.invoke("Who called the arrest warrant a propaganda stunt?")
+    answer = seeded.chain.invoke(Question(text="Who called the arrest warrant a propaganda stunt?"))
     assert answer.answered and answer.short_answer == "Brian Hook"
     assert answer.answer.startswith('Brian Hook: "') and "[1]" in answer.answer
     first = answer.citations[0]
@@ -125,7 +133,7 @@ def test_articles_that_agree_are_all_cited(seeded: Service) -> None:
         _passage("Visitors have come to the Lyon museum since it opened in 1998.", "b"),
     ]
     # the mechanism, whatever the no-answer threshold: both spans are taken as answers
-    answerer = ExtractiveAnswerer(seeded.answerer.reader, threshold=-100.0)
+    answerer = ExtractiveAnswerer(seeded.chain.answerer.reader, threshold=-100.0)
     answer = answerer.answer("In which year did the museum open?", passages)
     assert answer.answered and answer.short_answer == "1998" and not answer.sources_differ
     assert [c.document_id for c in answer.citations] == ["a", "b"]
@@ -137,7 +145,7 @@ def test_articles_that_differ_are_each_cited_with_their_own_answer(seeded: Servi
         _passage("The bridge was designed by the engineer Maria Keller in 1931.", "a"),
         _passage("The bridge was designed by the engineer Hans Vogel in 1931.", "b"),
     ]
-    answerer = ExtractiveAnswerer(seeded.answerer.reader, threshold=-100.0, differ_gap=100.0)
+    answerer = ExtractiveAnswerer(seeded.chain.answerer.reader, threshold=-100.0, differ_gap=100.0)
     answer = answerer.answer("Who designed the bridge?", passages)
     assert answer.answered and answer.sources_differ
     assert answer.answer.startswith("The articles differ.")
@@ -152,7 +160,7 @@ def test_articles_that_differ_are_each_cited_with_their_own_answer(seeded: Servi
 def test_a_long_sentence_is_cut_around_the_answer(seeded: Service) -> None:
     filler = ", ".join(f"and the {w} committee" for w in ["first", "second", "third", "fourth"] * 8)
     text = f"The treaty was signed in Vienna in 1815 {filler}, which all agreed to it."
-    answer = seeded.answerer.answer("Where was the treaty signed?", [_passage(text)])
+    answer = seeded.chain.answerer.answer("Where was the treaty signed?", [_passage(text)])
     assert answer.answered and answer.short_answer == "Vienna" and len(answer.answer) <= 500
     quote = answer.citations[0].quote
     assert "Vienna" in quote and text[answer.citations[0].start - 10 :].startswith(quote)

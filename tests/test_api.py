@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,12 @@ from qa.chain import Chain
 from qa.embeddings import Embedder
 from qa.errors import StoreUnavailable
 from qa.history import condense
-from qa.models import Answer, Passage
-from qa.service import Service
+from qa.models import Answer
+from qa.processes import free_port
+from qa.service import Service, build_service
 from qa.settings import Settings
+from tests.fakes import BreaksMidway
 from tests.helpers import PROPAGANDA, check_citations, copy_store, sse_json
-from tests.processes import free_port
 
 UPLOAD_LIMIT = 20_000
 ANSWER_KEYS = {
@@ -43,9 +45,22 @@ def api_settings(tmp_path: Path, seeded_dir: Path) -> Settings:
 
 @pytest.fixture
 def client(api_settings: Settings, embedder: Embedder) -> Iterator[TestClient]:
-    app = create_app(api_settings, service=Service(api_settings, embedder=embedder))
+    app = create_app(api_settings, service=build_service(api_settings, embedder))
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def shared(
+    tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path, embedder: Embedder
+) -> Iterator[TestClient]:
+    """One client for the tables of requests that change nothing (each checks that)."""
+    store = copy_store(seeded_dir, tmp_path_factory.mktemp("shared") / "store")
+    settings = Settings(
+        vectorstore_dir=store, max_upload_bytes=UPLOAD_LIMIT, max_history_turns=4, rate_limit="off"
+    )
+    with TestClient(create_app(settings, service=build_service(settings, embedder))) as client:
+        yield client
 
 
 def document_texts(client: TestClient) -> dict[str, str]:
@@ -162,22 +177,6 @@ def test_chat_stream_citations_event_lists_the_citations(client: TestClient) -> 
     assert events[0] == ("citations", events[-1][1]["citations"])
 
 
-class BreaksMidway:
-    """An answerer that fails after its first piece, as a model server that goes away."""
-
-    name = "breaks"
-
-    def __init__(self, error: Exception):
-        self.error = error
-
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        raise self.error
-
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
-        yield "A partial "
-        raise self.error
-
-
 @pytest.mark.parametrize(
     ("error", "detail"),
     [
@@ -188,8 +187,9 @@ class BreaksMidway:
 def test_chat_stream_failure_is_an_error_event(
     api_settings: Settings, embedder: Embedder, error: Exception, detail: str
 ) -> None:
-    service = Service(api_settings, embedder=embedder)
-    service.chain = Chain(condense, service.retriever, BreaksMidway(error), api_settings.k)
+    service = build_service(api_settings, embedder)
+    chain = Chain(condense, service.retriever, BreaksMidway(error))
+    service = dataclasses.replace(service, chain=chain)
     with TestClient(create_app(api_settings, service=service)) as broken:
         response, events = stream(broken, {"message": PROPAGANDA})
         assert response.status_code == 200
@@ -222,12 +222,22 @@ BAD_CHATS = [
 
 
 @pytest.mark.parametrize("path", ["/chat", "/chat/stream"])
-def test_bad_chat_requests_get_clear_errors(client: TestClient, path: str) -> None:
-    for body, status, words in BAD_CHATS:
-        assert_error(client.post(path, json=body), status, *words)
-    for raw in (b'{"message": "Who', b"\xff\xfe{}", b"not json"):
-        response = client.post(path, content=raw, headers={"Content-Type": "application/json"})
-        assert_error(response, 422, "json")
+@pytest.mark.parametrize(("body", "status", "words"), BAD_CHATS, ids=range(len(BAD_CHATS)))
+def test_bad_chat_requests_get_clear_errors(
+    shared: TestClient, path: str, body: Any, status: int, words: list[str]
+) -> None:
+    assert_error(shared.post(path, json=body), status, *words)
+
+
+@pytest.mark.parametrize("path", ["/chat", "/chat/stream"])
+@pytest.mark.parametrize("raw", [b'{"message": "Who', b"\xff\xfe{}", b"not json"])
+def test_chat_bodies_that_are_not_json_are_422(shared: TestClient, path: str, raw: bytes) -> None:
+    response = shared.post(path, content=raw, headers={"Content-Type": "application/json"})
+    assert_error(response, 422, "json")
+
+
+@pytest.mark.parametrize("path", ["/chat", "/chat/stream"])
+def test_chat_without_json_content_type_is_415(client: TestClient, path: str) -> None:
     # curl -d '{...}' without -H 'Content-Type: application/json', or no body at all
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     assert_error(client.post(path, content=b'{"message": "Hi?"}', headers=form), 415, "json")
@@ -363,14 +373,19 @@ BAD_WRITES: list[tuple[str, dict[str, Any], int, list[str]]] = [
 ]
 
 
-def test_rejected_writes_change_nothing(client: TestClient) -> None:
-    before = client.get("/documents").json()
-    for name, request, status, words in BAD_WRITES:
-        response = client.post("/documents", **request)
-        assert response.status_code == status, (name, response.text)
-        assert_error(response, status, *words)
-        assert client.get("/documents").json() == before, name
-    assert_still_answers(client)
+@pytest.mark.parametrize(
+    ("request_", "status", "words"),
+    [case[1:] for case in BAD_WRITES],
+    ids=[case[0] for case in BAD_WRITES],
+)
+def test_rejected_writes_change_nothing(
+    shared: TestClient, request_: dict[str, Any], status: int, words: list[str]
+) -> None:
+    before = shared.get("/documents").json()
+    response = shared.post("/documents", **request_)
+    assert_error(response, status, *words)
+    assert shared.get("/documents").json() == before
+    assert_still_answers(shared)
 
 
 # -- the rest -------------------------------------------------------------------------
@@ -380,7 +395,7 @@ def test_unknown_routes_and_methods_are_json(client: TestClient) -> None:
 
 
 def test_a_bug_is_a_json_500(api_settings: Settings, embedder: Embedder) -> None:
-    app = create_app(api_settings, service=Service(api_settings, embedder=embedder))
+    app = create_app(api_settings, service=build_service(api_settings, embedder))
 
     @app.get("/bug")
     def bug() -> None:

@@ -1,6 +1,7 @@
 import itertools
 
-from qa.chunking import chunk, sentences
+from qa.chunking import chunk
+from qa.text import sentences
 from tests.conftest import SEEDS
 
 

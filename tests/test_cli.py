@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.fakes import HOOK, citing
 from tests.helpers import MOON
 from tests.servers import openai_stub, serve_app
-from tests.test_llm import HOOK, citing
 
 QA = [sys.executable, "-m", "qa.cli"]
 

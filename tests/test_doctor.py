@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from typer.testing import CliRunner
@@ -14,10 +14,12 @@ from typer.testing import CliRunner
 from qa.cli import app
 from qa.embeddings import Embedder
 from qa.models import Article
-from qa.service import Service
+from qa.service import Service, build_service
 from qa.settings import Settings, get_settings
+from qa.store_client import Guarded
 from tests.helpers import copy_store
 
+T = TypeVar("T")
 INTERRUPTED = Article(
     title="Ferry strike",
     text="The ferry crews went on strike on Monday. No boats left the harbour all day.",
@@ -25,17 +27,26 @@ INTERRUPTED = Article(
 )
 
 
-class CrashOnCommit:
-    """The documents collection of a process killed between the chunks and the record."""
+class Killed:
+    """A collection whose process is killed when it writes (between the chunks and the
+    document record, for the documents collection)."""
 
-    def __init__(self, docs: Any):
-        self.docs = docs
+    def __init__(self, collection: Any):
+        self.collection = collection
 
     def upsert(self, **_: Any) -> None:
         raise RuntimeError("killed before the document record was written")
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.docs, name)
+        return getattr(self.collection, name)
+
+
+class CrashOnCommit(Guarded):
+    def __init__(self, docs: Guarded):
+        self.docs = docs
+
+    def __call__(self, operation: Callable[[Any], T]) -> T:
+        return self.docs(lambda collection: operation(Killed(collection)))
 
 
 def damage(service: Service) -> tuple[str, str]:
@@ -48,7 +59,7 @@ def damage(service: Service) -> tuple[str, str]:
     store.docs = committed
     victim = store.documents()[0]
     chunk_ids = [c.id for c, _ in store.all_chunks() if c.document_id == victim.id]
-    store.chunks.delete(ids=chunk_ids[:1])
+    store.chunks(lambda c: c.delete(ids=chunk_ids[:1]))
     return INTERRUPTED.id, victim.id
 
 
@@ -74,7 +85,7 @@ def doctor(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 def check_doctor_repairs(doctor: Any, env: dict[str, str], service: Service) -> None:
     orphaned, incomplete = damage(service)
     assert orphaned not in {d.id for d in service.documents()}  # never visible
-    left = len(service.store.chunks.get(where={"document_id": orphaned})["ids"])
+    left = len(service.store.chunks(lambda c: c.get(where={"document_id": orphaned}))["ids"])
     assert left > 0
     found = doctor(env)
     assert found.exit_code == 1, found.output
@@ -88,7 +99,7 @@ def check_doctor_repairs(doctor: Any, env: dict[str, str], service: Service) -> 
     assert f"removed {left} orphaned chunk(s) of {orphaned}" in fixed.output
     assert f"removed incomplete document {incomplete}" in fixed.output
     assert "ok: 1 document(s)" in fixed.output and "keyword index consistent" in fixed.output
-    assert service.store.chunks.get(where={"document_id": orphaned})["ids"] == []
+    assert service.store.chunks(lambda c: c.get(where={"document_id": orphaned}))["ids"] == []
 
     service.ingest_paths([Path(__file__).resolve().parent.parent / "seeds"])  # re-ingest
     service.ingest([INTERRUPTED])
@@ -101,7 +112,7 @@ def test_doctor_finds_and_fixes_an_interrupted_ingest(
     doctor: Any, tmp_path: Path, seeded_dir: Path, embedder: Embedder
 ) -> None:
     store = copy_store(seeded_dir, tmp_path / "store")
-    service = Service(Settings(vectorstore_dir=store), embedder=embedder)
+    service = build_service(Settings(vectorstore_dir=store), embedder)
     check_doctor_repairs(doctor, {"QA_VECTORSTORE_DIR": str(store)}, service)
 
 

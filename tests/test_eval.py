@@ -8,21 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from qa.api import create_app
-from qa.eval import (
-    OverHttp,
-    contains,
-    eval_command,
-    evaluate,
-    evaluate_service,
-    f1,
-    is_correct,
-    normalize,
-    strip_markers,
-)
+from qa.cli import app
+from qa.eval import OverHttp, evaluate, evaluate_service
+from qa.grading import contains, f1, is_correct, normalize, strip_markers
 from qa.report import below, percentile
 from qa.service import Service
 from tests.conftest import ROOT, SEEDS
@@ -101,9 +93,10 @@ def test_percentile_and_thresholds() -> None:
 
 
 def test_a_command_error_is_exit_1(tmp_path: Path) -> None:
-    with pytest.raises(typer.Exit) as exit_info:
-        eval_command(gold=tmp_path / "missing.jsonl", url="http://127.0.0.1:9", out=tmp_path)
-    assert exit_info.value.exit_code == 1
+    missing = str(tmp_path / "missing.jsonl")
+    args = ["eval", "--gold", missing, "--url", "http://127.0.0.1:9", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "error:" in result.output and "missing.jsonl" in result.output
 
 
 @pytest.fixture(scope="module")

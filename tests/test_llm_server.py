@@ -24,12 +24,12 @@ from fastapi.testclient import TestClient
 
 from qa.api import create_app
 from qa.embeddings import Embedder
-from qa.llm import chat_model
-from qa.models import Answer, Turn
-from qa.service import Service
+from qa.llm_client import client as chat_model
+from qa.models import Answer, Question, Turn
+from qa.processes import free_port, stop, wait_for
+from qa.service import Service, build_service
 from qa.settings import Settings
 from tests.helpers import PROPAGANDA, check_citations, sse_events, sse_json
-from tests.processes import free_port, stop, wait_for
 
 pytestmark = [
     pytest.mark.llm,
@@ -77,7 +77,7 @@ def llm_settings(llm_url: str, seeded_dir: Path) -> Settings:
 
 @pytest.fixture(scope="module")
 def service(llm_settings: Settings, embedder: Embedder) -> Service:
-    return Service(llm_settings, embedder=embedder)
+    return build_service(llm_settings, embedder)
 
 
 def texts(service: Service) -> dict[str, str]:
@@ -103,7 +103,7 @@ def test_the_server_answers_a_request(llm_settings: Settings) -> None:
 
 
 def test_chat_gives_a_checked_answer(service: Service) -> None:
-    answer = service.chain.invoke(PROPAGANDA)
+    answer = service.chain.invoke(Question(text=PROPAGANDA))
     consistent(answer.model_dump(), texts(service))
     assert answer.timings_ms["answer"] > 0
 
@@ -137,17 +137,17 @@ def test_a_dead_server_is_503_or_the_fallback(llm_settings: Settings, embedder: 
     dead = llm_settings.model_copy(
         update={"llm_base_url": f"http://127.0.0.1:{free_port()}/v1", "llm_max_retries": 0}
     )
-    with TestClient(create_app(dead, service=Service(dead, embedder=embedder))) as client:
+    with TestClient(create_app(dead, service=build_service(dead, embedder))) as client:
         response = client.post("/chat", json={"message": PROPAGANDA})
         assert response.status_code == 503 and "cannot be reached" in response.json()["detail"]
     fallback = dead.model_copy(update={"llm_fallback": "extractive"})
-    answer = Service(fallback, embedder=embedder).chain.invoke(PROPAGANDA)
+    answer = build_service(fallback, embedder).chain.invoke(Question(text=PROPAGANDA))
     assert isinstance(answer, Answer) and answer.answerer == "extractive (fallback)"
     assert answer.answered and "Brian Hook" in answer.answer
 
 
 def test_a_slow_server_is_504(llm_settings: Settings, embedder: Embedder) -> None:
     slow = llm_settings.model_copy(update={"llm_timeout": 0.01, "llm_max_retries": 0})
-    with TestClient(create_app(slow, service=Service(slow, embedder=embedder))) as client:
+    with TestClient(create_app(slow, service=build_service(slow, embedder))) as client:
         response = client.post("/chat", json={"message": PROPAGANDA})
         assert response.status_code == 504 and "in time" in response.json()["detail"]

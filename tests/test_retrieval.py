@@ -6,8 +6,8 @@ import pytest
 
 from qa.errors import EmptyStore
 from qa.models import Article, Filters
-from qa.retrieval import normalized
-from qa.service import Service
+from qa.service import Service, build_service
+from qa.text import normalized
 
 
 def test_finds_the_passage_by_keywords_and_by_meaning(seeded: Service) -> None:
@@ -77,7 +77,7 @@ def test_filters_by_source_document_and_date(service: Service) -> None:
 def test_a_write_by_another_process_is_seen(service: Service, embedder: object) -> None:
     service.ingest([Article(title="One", text="Zebras crossed the road in Nairobi.")])
     assert service.search("zebras", 5)
-    other = Service(service.settings, embedder=service.embedder)  # a second worker
+    other = build_service(service.settings, service.embedder)  # a second worker
     other.ingest([Article(title="Two", text="Giraffes crossed the road in Nairobi too.")])
     assert any(p.title == "Two" for p in service.search("giraffes", 5))
     other.delete(next(d.id for d in other.documents() if d.title == "One"))

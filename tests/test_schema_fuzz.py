@@ -19,7 +19,7 @@ from schemathesis.config import SchemathesisConfig
 
 from qa.api import create_app
 from qa.embeddings import Embedder
-from qa.service import Service
+from qa.service import build_service
 from qa.settings import Settings
 
 EXAMPLES = 12  # per operation: the whole run stays well under a minute
@@ -51,7 +51,7 @@ schema.app = APP
 @pytest.fixture(scope="module", autouse=True)
 def seeded_app(seeded_dir: Path, embedder: Embedder) -> Iterator[None]:
     shutil.copytree(seeded_dir, STORE)
-    APP.state.runtime.service = Service(CONFIG, embedder=embedder)
+    APP.state.runtime.service = build_service(CONFIG, embedder)
     yield
     shutil.rmtree(STORE.parent, ignore_errors=True)
 

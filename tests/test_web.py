@@ -18,8 +18,9 @@ import pytest
 
 from qa.api import create_app
 from qa.embeddings import Embedder
-from qa.service import Service
+from qa.service import build_service
 from qa.settings import Settings
+from tests.fakes import HOOK, citing, fake
 from tests.helpers import (
     MOON,
     PROPAGANDA,
@@ -31,7 +32,6 @@ from tests.helpers import (
     uvicorn_command,
 )
 from tests.servers import serve_app
-from tests.test_llm import HOOK, citing, fake
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -206,7 +206,7 @@ def test_generated_answers_mark_unsupported_sentences(
     sentence with its marker, the sentence no article supports marked as such."""
     settings = Settings(vectorstore_dir=seeded_dir, answerer="llm")
     model = fake(lambda prompt: citing("Brian Hook", HOOK)(prompt) + f" {MOON} [1].")
-    service = Service(settings, embedder=embedder, chat_model=model)
+    service = build_service(settings, embedder, model)
     with serve_app(create_app(settings, service=service)) as url:
         page = open_page(browser, url, dialogs)
         message, _, done = ask(page, PROPAGANDA)

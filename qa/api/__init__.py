@@ -13,10 +13,12 @@ from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from qa.api import chat, documents, health, openai, search, web
-from qa.api.access import install_access, require_read
+from qa.api.access import require_read
+from qa.api.cors import install_cors
 from qa.api.deps import Runtime
 from qa.api.errors import install_error_handlers
 from qa.api.limits import BodyLimit
+from qa.api.rates import install_rate_limit
 from qa.api.responses import errors, state_limits
 from qa.embeddings import Embedder
 from qa.service import Service
@@ -70,7 +72,7 @@ def create_app(
     app.state.settings = settings
     app.state.runtime = Runtime(settings, service, embedder)
     install_error_handlers(app)
-    install_access(app, settings)
+    install_rate_limit(app, settings)
     app.include_router(health.router)
     for module, codes in API_ERRORS.items():
         app.include_router(
@@ -80,4 +82,5 @@ def create_app(
         )
     web.mount(app)
     state_limits(app, settings)
+    install_cors(app, settings)  # last: the outermost middleware
     return app

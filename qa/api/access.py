@@ -1,16 +1,14 @@
-"""Who may call what, and how often: the API key, the loopback rule for writes, the rate
-limiter (``qa.api.rates``) on the chat routes, and CORS (closed unless
-``QA_CORS_ORIGINS`` opens it)."""
+"""Who may call what: the API key (``QA_API_KEY``, for writes, and for reads with
+``QA_API_KEY_READ``) and the loopback rule for writes without a key. How often is
+``qa.api.rates``; which origins, ``qa.api.cors``."""
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi import HTTPException, Request
 
-from qa.api.rates import RateLimiter, parse_rate
 from qa.settings import Settings
 
 WRITES_CLOSED = (
@@ -65,24 +63,3 @@ def require_read(request: Request) -> None:
     if key is None:
         raise HTTPException(403, READS_CLOSED)
     _check_key(request, key)
-
-
-# -- wiring -------------------------------------------------------------------------------
-def origins(settings: Settings) -> list[str]:
-    return [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
-
-
-def install_access(app: FastAPI, settings: Settings) -> None:
-    """The rate limiter, and CORS if origins are configured (add it last: outermost, so
-    that every response, errors included, carries its headers)."""
-    rate = parse_rate(settings.rate_limit)
-    app.state.rate_limiter = RateLimiter(rate, settings.rate_limit_storage) if rate else None
-    allowed = origins(settings)
-    if allowed:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=allowed,
-            allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
-            max_age=600,
-        )

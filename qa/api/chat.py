@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -12,8 +11,8 @@ from sse_starlette import EventSourceResponse
 from qa.api.deps import ServiceDep
 from qa.api.rates import rate_limited
 from qa.api.schemas import ChatRequest, prepare
-from qa.api.streaming import error_message, sse, started
-from qa.models import Answer, Citation
+from qa.api.streaming import encoded, started
+from qa.models import Answer
 
 router = APIRouter(tags=["chat"])
 LIMITED = [Depends(rate_limited)]  # QA_RATE_LIMIT per client
@@ -28,7 +27,7 @@ ends the stream."""
 def chat(request: ChatRequest, service: ServiceDep) -> Answer:
     """Answer a question from the articles, with citations (the same JSON as `qa ask --json`)."""
     q = prepare(request.message, request.history, request.k, request.filters, service.settings)
-    return service.chain.invoke(q.message, q.history, q.k, q.filters)
+    return service.chain.invoke(q)
 
 
 @router.post(
@@ -41,30 +40,16 @@ def chat(request: ChatRequest, service: ServiceDep) -> Answer:
 async def chat_stream(request: ChatRequest, service: ServiceDep) -> EventSourceResponse:
     """Answer a question, streamed as Server-Sent Events."""
     q = prepare(request.message, request.history, request.k, request.filters, service.settings)
-    events = await started(service.chain.stream(q.message, q.history, q.k, q.filters))
-    return sse(_encoded(events))
+    return encoded(await started(service.chain.stream(q)), _event)
 
 
-async def _encoded(events: AsyncIterator[tuple[str, Any]]) -> AsyncIterator[dict[str, Any]]:
-    try:
-        async for name, value in events:
-            yield {"event": name, "data": json.dumps(_data(name, value))}
-            if name == "done":
-                return
-        yield _error("The answer ended before it was complete.")
-    except Exception as exc:
-        yield _error(error_message(exc))
-
-
-def _data(name: str, value: Any) -> Any:
+def _event(name: str, value: Any) -> list[dict[str, Any]]:
     if name == "citations":
-        return [Citation.model_validate(c).model_dump(mode="json") for c in value]
-    if name == "delta":
-        return {"text": str(value)}
-    if name == "done":
-        return Answer.model_validate(value).model_dump(mode="json")
-    raise ValueError(f"unknown chain event {name!r}")
-
-
-def _error(message: str) -> dict[str, Any]:
-    return {"event": "error", "data": json.dumps({"detail": message})}
+        data: Any = [c.model_dump(mode="json") for c in value]
+    elif name == "delta":
+        data = {"text": value}
+    elif name == "done":
+        data = value.model_dump(mode="json")
+    else:
+        data = {"detail": value}
+    return [{"event": name, "data": json.dumps(data)}]

@@ -12,7 +12,7 @@ from fastapi import Depends, HTTPException, Request
 
 from qa.embeddings import Embedder
 from qa.errors import QAError
-from qa.service import Service
+from qa.service import Service, build_service
 from qa.settings import Settings
 
 logger = logging.getLogger("qa.api")
@@ -44,11 +44,9 @@ class Runtime:
     def _build(self) -> None:
         self._tried = time.monotonic()
         try:
-            if self._embedder is None:
-                self._embedder = Embedder(
-                    self.settings.embedding_model, self.settings.embedding_batch_size
-                )
-            self.service = Service(self.settings, embedder=self._embedder)
+            if self._embedder is None:  # kept when the store fails, so a retry reuses it
+                self._embedder = Embedder.from_settings(self.settings)
+            self.service = build_service(self.settings, self._embedder)
             self.error = None
         except Exception as exc:  # startup must not crash the server: /health reports it
             self.error = str(exc) if isinstance(exc, QAError) else f"{type(exc).__name__}: {exc}"

@@ -32,10 +32,6 @@ from qa.errors import (
 
 logger = logging.getLogger("qa.api")
 
-EMPTY_STORE = (
-    "No articles have been ingested yet: add some with POST /documents "
-    "(or run `qa ingest`), then ask again."
-)
 NOT_JSON = "The body must be JSON, sent with the header Content-Type: application/json."
 INTERNAL = "Internal server error: this is a bug, the details are in the server log."
 FASTAPI_UNREADABLE = "There was an error parsing the body"
@@ -67,9 +63,9 @@ def describe(exc: BaseException) -> tuple[int, str]:
     """The HTTP status and the message a user may see for an exception."""
     if isinstance(exc, QAError):
         status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 503)
-        return status, EMPTY_STORE if isinstance(exc, EmptyStore) else str(exc)
+        return status, str(exc)
     if isinstance(exc, _UNAVAILABLE):
-        return 503, f"The vector store is unavailable: {exc}"
+        return 503, str(StoreUnavailable.because(exc))
     return 500, INTERNAL
 
 

@@ -21,15 +21,11 @@ def health(service: ServiceDep) -> Health:
         documents, chunks = service.store.counts()
     except Exception as exc:  # whatever the store raises, it is not answering
         logger.error("health check: the store failed: %s", exc)
-        message = (
-            str(exc)
-            if isinstance(exc, StoreUnavailable)
-            else f"The vector store is unavailable: {exc}"
-        )
-        raise HTTPException(503, message) from exc
+        error = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable.because(exc)
+        raise HTTPException(503, str(error)) from exc
     return Health(
         documents=documents,
         chunks=chunks,
         model=service.embedder.name,
-        answerer=service.answerer.name,
+        answerer=service.chain.answerer.name,
     )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -26,10 +25,10 @@ from starlette.concurrency import run_in_threadpool
 
 from qa.api.deps import ServiceDep
 from qa.api.rates import rate_limited
-from qa.api.schemas import MAX_HISTORY, ChatFilters, PositiveInt, Question, prepare
-from qa.api.streaming import error_message, sse, started
+from qa.api.schemas import MAX_HISTORY, ChatFilters, PositiveInt, prepare
+from qa.api.streaming import Format, encoded, started
 from qa.errors import InvalidInput
-from qa.models import Answer, Turn
+from qa.models import Answer, Question, Turn
 from qa.service import Service
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -91,9 +90,8 @@ async def chat_completions(
     q = _question(request, service)
     ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if request.stream:
-        events = await started(service.chain.stream(q.message, q.history, q.k, q.filters))
-        return sse(_chunks(events, ident, created))
-    answer = await run_in_threadpool(service.chain.invoke, q.message, q.history, q.k, q.filters)
+        return encoded(await started(service.chain.stream(q)), _chunks(ident, created))
+    answer = await run_in_threadpool(service.chain.invoke, q)
     return {
         "id": ident,
         "object": "chat.completion",
@@ -159,25 +157,20 @@ def _chunk(ident: str, created: int, delta: dict[str, Any], finish: str | None =
     }
 
 
-async def _chunks(
-    events: AsyncIterator[tuple[str, Any]], ident: str, created: int
-) -> AsyncIterator[dict[str, Any]]:
-    def data(body: dict[str, Any]) -> dict[str, Any]:
-        return {"data": json.dumps(body)}
+def _chunks(ident: str, created: int) -> Format:
+    """The OpenAI chunk of each event: a first one with the role, deltas, then the last
+    with the extras and ``[DONE]`` (its own event), or an error."""
 
-    yield data(_chunk(ident, created, {"role": "assistant", "content": ""}))
-    try:
-        async for name, value in events:
-            if name == "delta":
-                yield data(_chunk(ident, created, {"content": str(value)}))
-            elif name == "done":
-                yield data({**_chunk(ident, created, {}, "stop"), **_extras(value)})
-                yield {"data": "[DONE]"}
-                return
-        yield data(_error("The answer ended before it was complete."))
-    except Exception as exc:
-        yield data(_error(error_message(exc)))
+    def event(name: str, value: Any) -> list[dict[str, Any]]:
+        if name == "citations":  # the opening chunk
+            body = _chunk(ident, created, {"role": "assistant", "content": ""})
+        elif name == "delta":
+            body = _chunk(ident, created, {"content": value})
+        elif name == "done":
+            body = {**_chunk(ident, created, {}, "stop"), **_extras(value)}
+            return [{"data": json.dumps(body)}, {"data": "[DONE]"}]
+        else:
+            body = {"error": {"message": value, "type": "server_error"}, "detail": value}
+        return [{"data": json.dumps(body)}]
 
-
-def _error(message: str) -> dict[str, Any]:
-    return {"error": {"message": message, "type": "server_error"}, "detail": message}
+    return event

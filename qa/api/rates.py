@@ -15,9 +15,11 @@ import math
 import time
 from urllib.parse import urlsplit
 
-from fastapi import HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from limits import RateLimitItem, parse, storage, strategies
 from limits.errors import StorageError
+
+from qa.settings import Settings
 
 logger = logging.getLogger("qa.api")
 NAMESPACE = "qa-chat"
@@ -96,3 +98,9 @@ async def rate_limited(request: Request) -> None:
             f"try again in {seconds} s.",
             headers={"Retry-After": str(seconds)},
         )
+
+
+def install_rate_limit(app: FastAPI, settings: Settings) -> None:
+    """The limiter of ``QA_RATE_LIMIT`` (None: "off"), for ``rate_limited``."""
+    rate = parse_rate(settings.rate_limit)
+    app.state.rate_limiter = RateLimiter(rate, settings.rate_limit_storage) if rate else None

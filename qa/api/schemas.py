@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Self
 
@@ -20,7 +19,7 @@ from qa.api.errors import invalid_field, validation_error
 from qa.api.text import NOT_BLANK, CleanStr, clean, date_text, integral, valid_text
 from qa.errors import InvalidInput, TooLarge
 from qa.ingest import Report
-from qa.models import Document, Filters, Passage, Turn
+from qa.models import Document, Filters, Passage, Question, Turn
 from qa.settings import Settings
 
 StrictStr = Annotated[str, Field(strict=True)]
@@ -61,16 +60,6 @@ class ChatRequest(BaseModel):
     filters: ChatFilters | None = None
 
 
-@dataclass(frozen=True)
-class Question:
-    """A checked chat request, ready for the chain."""
-
-    message: str
-    history: list[Turn]
-    k: int | None
-    filters: Filters | None
-
-
 def check_k(k: int | None, settings: Settings, loc: tuple[str, ...]) -> None:
     if k is not None and k > settings.max_k:
         message = f"Input should be less than or equal to {settings.max_k} (QA_MAX_K)"
@@ -107,7 +96,7 @@ def prepare(
     recent = history[-keep:] if keep else []
     limit = settings.max_message_chars
     turns = [Turn(role=t.role, content=t.content[:limit]) for t in recent]
-    return Question(text, turns, k, filters)
+    return Question(text=text, history=turns, k=k, filters=filters)
 
 
 def query_filters(

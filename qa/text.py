@@ -1,0 +1,73 @@
+"""Text helpers shared by every stage: sentences with offsets (pysbd), search tokens
+(bm25s's tokenizer with a Snowball stemmer) and a normalised form for comparing passages.
+
+Sentences never cross a line break and are located in the original text, so that
+``text[start:end]`` is always the sentence itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import bm25s
+import pysbd
+import Stemmer
+
+_LINE = re.compile(r"[^\n]+")
+_NON_WORD = re.compile(r"\[\s*(?:\.\.\.|…)\s*\]|[^\w]+")
+
+
+@dataclass(frozen=True)
+class Range:
+    """A [start, end) range of a text, trimmed of surrounding white space."""
+
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def sentences(text: str) -> list[Range]:
+    """The sentences of ``text`` as offsets into it, in order (abbreviation-aware: "U.S."
+    and "Gen." do not end a sentence)."""
+    spans: list[Range] = []
+    for line in _LINE.finditer(text):
+        cursor = line.start()
+        for piece in _segmenter().segment(line.group()):
+            piece = piece.strip()
+            if not piece:
+                continue
+            start = text.find(piece, cursor, line.end())
+            if start < 0:  # pysbd altered the text; fall back to the rest of the line
+                start, piece = cursor, text[cursor : line.end()].strip()
+            spans.append(Range(start, start + len(piece)))
+            cursor = start + len(piece)
+    return [s for s in spans if text[s.start : s.end].strip()]
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stop-word-free, stemmed tokens (bm25s's tokenizer, Snowball stemmer)."""
+    out = bm25s.tokenize(
+        texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+    return [list(t) for t in out]
+
+
+def normalized(text: str) -> str:
+    """Lower case words only, for spotting the same passage twice."""
+    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+
+
+def is_duplicate(text: str, seen: list[str]) -> bool:
+    """Whether ``text`` (normalized) equals or is contained in one already seen."""
+    return any(text in other for other in seen)
