@@ -16,7 +16,7 @@ is written every ``--save-every`` steps to ``--work``; a run that is stopped res
 it. Phases, each skipped when its output exists: train -> export (int8 ONNX) -> tune
 (threshold on articles 32-35) -> evaluate (articles 36-47) -> model card.
 
-    .venv/bin/python -m eval.train_reader [--work .cache/reader-train] [--epochs 1.5]
+    .venv/bin/python -m eval.train_reader [--work DIR] [--epochs 2.0] [--restarts 1.25]
 """
 
 from __future__ import annotations

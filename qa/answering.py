@@ -109,9 +109,10 @@ class ExtractiveAnswerer:
         return out
 
     def choose(self, found: list[Found]) -> tuple[list[Found], bool]:
-        """The best span, then per other article: a span that agrees with it (and beats
-        "no answer" in its passage), or its own best answer when that passes the threshold,
-        is nearly as sure and says something else."""
+        """The best span, then per other article: its own best span when that agrees with
+        it (or another agreeing span of it that beats "no answer" in its passage), or its own
+        best answer when that passes the threshold, is nearly as sure and says something
+        else."""
         if not found or found[0].span.margin < self.threshold:
             return [], False
         best, chosen, differ = found[0], [found[0]], False
@@ -121,7 +122,9 @@ class ExtractiveAnswerer:
             own = [f for f in found if f.passage.document_id == doc]
             same = [f for f in own if agree(f.span.text, best.span.text)]
             top = own[0]
-            if same and same[0].span.margin > 0:  # corroboration: beats its own "no answer"
+            # corroboration: the article's own best answer agrees, or an agreeing span of it
+            # beats its own "no answer"
+            if same and (same[0] is top or same[0].span.margin > 0):
                 chosen.append(same[0])
             elif top.span.margin >= max(self.threshold, best.span.margin - self.differ_gap):
                 chosen.append(top)

@@ -192,11 +192,20 @@ class Reader:
 
 
 def _words(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span widened to whole words ("Soleiman" of "Soleimani" is "Soleimani")."""
+    """The span widened to whole words ("Soleiman" of "Soleimani" is "Soleimani"), less an
+    unmatched bracket or a comma, colon or semicolon at either end ("35 others)")."""
     while start > 0 and text[start - 1].isalnum():
         start -= 1
     while end < len(text) and text[end].isalnum():
         end += 1
+    while end > start and (
+        text[end - 1] in ",;: " or (text[end - 1] == ")" and "(" not in text[start:end])
+    ):
+        end -= 1
+    while start < end and (
+        text[start] in ",;: " or (text[start] == "(" and ")" not in text[start:end])
+    ):
+        start += 1
     return start, end
 
 

@@ -94,7 +94,8 @@ def test_cites_each_article_that_supports_the_answer(seeded: Service) -> None:
     answer = seeded.chain.invoke(
         Question(text="How many other people did Iran charge along with Trump?")
     )
-    assert answer.answered and answer.short_answer == "35" and not answer.sources_differ
+    assert answer.answered and answer.short_answer in ("35", "35 others")
+    assert not answer.sources_differ
     assert len({c.document_id for c in answer.citations}) == 2
     assert all("35" in c.quote for c in answer.citations)
 
