@@ -133,7 +133,9 @@ def store_damage(chroma_port: int) -> list[str]:
     from qa.store import Store
 
     store = Store(Path("unused"), "bench-load", f"http://127.0.0.1:{chroma_port}")
-    return store.check().lines()
+    from qa.upkeep import check
+
+    return check(store).lines()
 
 
 def _count(values: Any) -> dict[str, int]:

@@ -25,6 +25,7 @@ from qa.embeddings import Embedder
 from qa.models import content_id
 from qa.service import build_service
 from qa.settings import Settings
+from qa.upkeep import repair
 
 CACHE = ROOT / ".cache"
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def build_ours(dataset: Dataset, directory: Path, embedder: Embedder) -> Built:
     """Every article in our store through ``Service.ingest``."""
     service = build_service(settings_for(directory, dataset.name), embedder)
     started = time.perf_counter()
-    service.store.repair()
+    repair(service.store)
     report = service.ingest(dataset.articles)
     seconds = time.perf_counter() - started
     documents, chunks = service.store.counts()

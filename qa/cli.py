@@ -179,13 +179,14 @@ def doctor(
     fix: Annotated[bool, typer.Option("--fix", help="remove what is inconsistent")] = False,
 ) -> None:
     """Check that documents, chunks and the keyword index agree (--fix repairs the store).
-
     Run --fix while no ingest is under way: a write in progress looks like orphaned chunks."""
+    from qa.upkeep import check, repair
+
     store = _store()
-    damage = _run(store.check)
+    damage = _run(lambda: check(store))
     lines = damage.lines("removed" if fix else "found")
     if fix and lines:
-        _run(lambda: store.repair(damage))
+        _run(lambda: repair(store, damage))
     for line in lines:
         typer.echo(line)
     problems = _run(lambda: _keyword_problems(store))

@@ -69,10 +69,12 @@ class Ingestor:
             for start in range(0, len(articles), BATCH):
                 self._batch(articles[start : start + BATCH], report)
                 bar.update(min(BATCH, len(articles) - start))
+        if report.unchanged:  # a run after an interrupted one: what it wrote is seen
+            self.store.touch()
         return report
 
     def _batch(self, articles: list[Article], report: Report) -> None:
-        known = set(self.store.document_ids())
+        known = self.store.existing([a.id for a in articles])
         todo: list[tuple[Article, list[Document]]] = []
         for item in articles:
             report.document_ids.append(item.id)

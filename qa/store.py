@@ -1,16 +1,17 @@
 """The vector store: wraps Chroma (embedded ``PersistentClient`` or a ``chroma run`` server).
 
-Two collections: ``<name>-chunks`` holds the passages with their embeddings (cosine) and
-``<name>-documents`` the full text and metadata of each article. A document is written
+Three collections: ``<name>-chunks`` holds the passages with their embeddings (cosine),
+``<name>-documents`` the full text and metadata of each article, ``<name>-meta`` the
+revision. A document is written
 after its chunks and deleted before them, so its record is the commit marker: readers see
-only chunks of committed documents, and ``repair`` removes what an interrupted write left.
+only chunks of committed documents, and ``qa.upkeep`` removes what an interrupted write
+left. Every write ends with a new revision (``touch``), read in one lookup.
 """
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,20 +33,6 @@ T = TypeVar("T")
 def _clean(meta: Mapping[str, Any]) -> Metadata:
     """Chroma takes no None values: leave those keys out."""
     return {k: v for k, v in meta.items() if v is not None}
-
-
-@dataclass
-class Damage:
-    """Inconsistencies found by ``Store.check``."""
-
-    orphans: dict[str, list[str]] = field(default_factory=dict)  # document id -> chunk ids
-    incomplete: list[Document] = field(default_factory=list)
-
-    def lines(self, verb: str = "found") -> list[str]:
-        out = [f"{verb} {len(ids)} orphaned chunk(s) of {i}" for i, ids in self.orphans.items()]
-        for doc in self.incomplete:
-            out.append(f"{verb} incomplete document {doc.id} ({doc.title}); re-ingest it")
-        return out
 
 
 class Store:
@@ -93,6 +80,12 @@ class Store:
             ),
             where_,
         )
+        self.meta = Guarded(  # one record: the revision
+            lambda: self.client.get_or_create_collection(
+                f"{collection}-meta", embedding_function=None
+            ),
+            where_,
+        )
 
     # -- writes -------------------------------------------------------------------------
     def add(self, document: Document, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
@@ -122,45 +115,60 @@ class Store:
                 metadatas=[meta],
             )
         )
+        self.touch()
 
     def delete(self, document_id: str) -> None:
         """Remove the document record first, so its chunks vanish from reads at once."""
         self.docs(lambda c: c.delete(ids=[document_id]))
         self.chunks(lambda c: c.delete(where={"document_id": document_id}))
+        self.touch()
+
+    def touch(self) -> None:
+        """A new revision, after every write: whoever derived something from the store
+        (a keyword index, in any process) builds it again."""
+        token, one = [uuid.uuid4().hex], np.ones((1, 1), dtype=np.float32)
+        self.meta(lambda c: c.upsert(ids=["revision"], embeddings=one, documents=token))
 
     # -- reads --------------------------------------------------------------------------
     def document(self, document_id: str) -> Document:
         got = self.docs(lambda c: c.get(ids=[document_id], include=["documents", "metadatas"]))
         if not got["ids"]:
             raise NotFound(f"no document with id {document_id!r}")
-        return self._document(got["ids"][0], _of(got["documents"])[0], _of(got["metadatas"])[0])
+        return self._document(
+            got["ids"][0], stored(got["documents"])[0], stored(got["metadatas"])[0]
+        )
 
     def documents(self, key: str | None = None, text: bool = True) -> list[Document]:
         """Every document (or those with the given key) by title; with ``text=False`` the
         texts are not read (``text`` is empty), for listings."""
         include: Include = ["documents", "metadatas"] if text else ["metadatas"]
         got = self.docs(lambda c: c.get(where={"key": key} if key else None, include=include))
-        texts = _of(got["documents"]) if text else None
+        texts = stored(got["documents"]) if text else None
         found = [
             self._document(i, texts[n] if texts else "", m)
-            for n, (i, m) in enumerate(zip(got["ids"], _of(got["metadatas"]), strict=True))
+            for n, (i, m) in enumerate(zip(got["ids"], stored(got["metadatas"]), strict=True))
         ]
         return sorted(found, key=lambda d: (d.title.lower(), d.id))
 
     def document_ids(self) -> list[str]:
         return sorted(self.docs(lambda c: c.get(include=[]))["ids"])
 
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        """Which of these documents are stored: one lookup, whatever the store's size."""
+        unique = list(dict.fromkeys(ids))
+        return set(self.docs(lambda c: c.get(ids=unique, include=[]))["ids"]) if unique else set()
+
     def revision(self) -> str:
-        """Changes whenever a document is added or removed, by any process."""
-        ids = self.document_ids()
-        return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16] + f"-{len(ids)}"
+        """Changes with every write, by any process (``touch``); one record read."""
+        got = self.meta(lambda c: c.get(ids=["revision"], include=["documents"]))
+        return next(iter(got["documents"] or []), None) or "0"
 
     def all_chunks(self) -> list[tuple[Chunk, Metadata]]:
         """Every chunk of a committed document, with its metadata."""
         committed = set(self.document_ids())
         got = self.chunks(lambda c: c.get(include=["documents", "metadatas"]))
         out = []
-        rows = zip(got["ids"], _of(got["documents"]), _of(got["metadatas"]), strict=True)
+        rows = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
         for cid, text, meta in rows:
             if meta is not None and text is not None and meta["document_id"] in committed:
                 out.append((self._chunk(cid, text, meta), dict(meta)))
@@ -183,9 +191,9 @@ class Store:
         )
         rows = zip(
             got["ids"][0],
-            _of(got["documents"])[0],
-            _of(got["metadatas"])[0],
-            _of(got["distances"])[0],
+            stored(got["documents"])[0],
+            stored(got["metadatas"])[0],
+            stored(got["distances"])[0],
             strict=True,
         )
         # A chunk deleted while the query ran comes back without metadata or text: skip it.
@@ -198,32 +206,6 @@ class Store:
     def counts(self) -> tuple[int, int]:
         """(documents, chunks)."""
         return self.docs(lambda c: c.count()), self.chunks(lambda c: c.count())
-
-    # -- upkeep -------------------------------------------------------------------------
-    def check(self) -> Damage:
-        """What an interrupted write left: chunks without their document record, and
-        documents whose chunks are not all there. Changes nothing."""
-        committed = {d.id: d for d in self.documents()}
-        got = self.chunks(lambda c: c.get(include=["metadatas"]))
-        per_doc: dict[str, list[str]] = {}
-        for cid, meta in zip(got["ids"], _of(got["metadatas"]), strict=True):
-            per_doc.setdefault(str(meta["document_id"]), []).append(cid)
-        orphans = {d: ids for d, ids in per_doc.items() if d not in committed}
-        incomplete = [d for i, d in committed.items() if len(per_doc.get(i, [])) != d.chunks]
-        return Damage(orphans, incomplete)
-
-    def repair(self, damage: Damage | None = None) -> list[str]:
-        """Remove chunks of uncommitted documents and documents missing chunks (as found
-        by ``check``, or ``damage``). Returns a line for each thing fixed; re-ingesting
-        restores removed documents. Run it while no ingest is under way: a write in
-        progress looks like orphaned chunks."""
-        damage = self.check() if damage is None else damage
-        orphans = [i for ids in damage.orphans.values() for i in ids]
-        if orphans:
-            self.chunks(lambda c: c.delete(ids=orphans))
-        for doc in damage.incomplete:
-            self.delete(doc.id)
-        return damage.lines("removed")
 
     @staticmethod
     def _document(doc_id: str, text: str, meta: Mapping[str, Any]) -> Document:
@@ -240,7 +222,7 @@ class Store:
         )
 
 
-def _of(values: list[T] | None) -> list[T]:
+def stored(values: list[T] | None) -> list[T]:
     """A field Chroma returned because it was asked for (typed as optional)."""
     if values is None:
         raise StoreUnavailable("the vector store left out a field it was asked for")

@@ -100,3 +100,19 @@ def test_parse_formats() -> None:
         parse("x.txt", b"a" * 101, 100)
     with pytest.raises(InvalidInput):
         parse("x.jsonl", b'{"title": "no text"}', 100)
+
+
+def test_every_write_changes_the_revision_and_reads_do_not(service: Service) -> None:
+    store = service.store
+    empty = store.revision()
+    report = service.ingest_paths([SEEDS])
+    first, second = report.document_ids
+    written = store.revision()
+    assert written != empty and store.revision() == written  # reading changes nothing
+    assert store.existing([first, "unknown", first]) == {first}
+    assert store.existing([]) == set()
+    service.delete(first)
+    deleted = store.revision()
+    assert deleted != written and store.existing([first, second]) == {second}
+    service.ingest_paths([SEEDS])  # re-adds the deleted one
+    assert store.revision() != deleted and store.existing([first, second]) == {first, second}
