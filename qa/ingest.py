@@ -87,11 +87,12 @@ class Ingestor:
             return
         chunked = [chunk(a.id, a.text, self.max_chars, self.overlap) for a, _ in todo]
         vectors = self.embedder.encode([c.text for cs in chunked for c in cs])
-        offset = 0
-        for (item, old), chunks in zip(todo, chunked, strict=True):
-            doc = Document(id=item.id, key=item.key, chunks=len(chunks), **item.model_dump())
-            self.store.add(doc, chunks, vectors[offset : offset + len(chunks)])
-            offset += len(chunks)
+        documents = [
+            Document(id=item.id, key=item.key, chunks=len(chunks), **item.model_dump())
+            for (item, _), chunks in zip(todo, chunked, strict=True)
+        ]
+        self.store.add(list(zip(documents, chunked, strict=True)), vectors)
+        for item, old in todo:
             for stale in old:
                 self.store.delete(stale.id)
             (report.replaced if old else report.added).append(item.title)

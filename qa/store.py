@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,17 +23,40 @@ from qa.models import Chunk, Document, Filters, day_number
 from qa.store_client import Guarded, connect
 
 if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
     from chromadb.api.types import Include
 
     from qa.settings import Settings
 
 Metadata = dict[str, Any]
+WRITE_BATCH = 1000  # chunks a write sends at once (Chroma takes at most a few thousand)
 T = TypeVar("T")
 
 
 def _clean(meta: Mapping[str, Any]) -> Metadata:
     """Chroma takes no None values: leave those keys out."""
     return {k: v for k, v in meta.items() if v is not None}
+
+
+def _chunk_meta(document: Document, chunk: Chunk) -> Metadata:
+    day = day_number(document.published) if document.published else None
+    shared = {"document_id": document.id, "source": document.source, "published_day": day}
+    return _clean({**shared, "start": chunk.start, "end": chunk.end})
+
+
+def _upsert_chunks(
+    collection: Collection, part: Sequence[tuple[Document, Chunk]], vectors: np.ndarray
+) -> None:
+    collection.upsert(
+        ids=[c.id for _, c in part],
+        embeddings=vectors,
+        documents=[c.text for _, c in part],
+        metadatas=[_chunk_meta(d, c) for d, c in part],
+    )
+
+
+def _doc_meta(document: Document, chunks: int) -> Metadata:
+    return _clean({**document.model_dump(exclude={"id", "text"}, mode="json"), "chunks": chunks})
 
 
 class Store:
@@ -88,31 +112,23 @@ class Store:
         )
 
     # -- writes -------------------------------------------------------------------------
-    def add(self, document: Document, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
-        """Write the chunks, then the document record that makes them visible."""
-        shared = {
-            "document_id": document.id,
-            "source": document.source,
-            "published_day": day_number(document.published) if document.published else None,
-        }
-        if chunks:
-            self.chunks(
-                lambda col: col.upsert(
-                    ids=[c.id for c in chunks],
-                    embeddings=embeddings,
-                    documents=[c.text for c in chunks],
-                    metadatas=[_clean({**shared, "start": c.start, "end": c.end}) for c in chunks],
-                )
-            )
-        meta = _clean(
-            {**document.model_dump(exclude={"id", "text"}, mode="json"), "chunks": len(chunks)}
-        )
+    def add(
+        self, written: Sequence[tuple[Document, Sequence[Chunk]]], embeddings: np.ndarray
+    ) -> None:
+        """Write the chunks of every document (``embeddings``: one row per chunk, in order),
+        then the document records that make them visible, then one new revision."""
+        rows = [(d, c) for d, chunks in written for c in chunks]
+        for at in range(0, len(rows), WRITE_BATCH):
+            part = rows[at : at + WRITE_BATCH]
+            self.chunks(partial(_upsert_chunks, part=part, vectors=embeddings[at : at + len(part)]))
+        if not written:
+            return
         self.docs(
             lambda c: c.upsert(
-                ids=[document.id],
-                embeddings=np.ones((1, 1), dtype=np.float32),
-                documents=[document.text],
-                metadatas=[meta],
+                ids=[d.id for d, _ in written],
+                embeddings=np.ones((len(written), 1), dtype=np.float32),
+                documents=[d.text for d, _ in written],
+                metadatas=[_doc_meta(d, len(chunks)) for d, chunks in written],
             )
         )
         self.touch()
