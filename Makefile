@@ -83,13 +83,22 @@ train-reader: install
 # latency in-process and over HTTP (1, 8, 32 clients), peak server memory.
 BENCH_SAMPLE ?= 150
 BENCH_ARGS   ?=
-.PHONY: bench bench-perf
+.PHONY: bench bench-perf bench-scale
 bench: install
 	$(PY) -m pip install -q -e '.[dev,bench]'
 	$(PY) -m bench.quality --sample $(BENCH_SAMPLE) $(BENCH_ARGS)
 
 bench-perf: install
 	$(PY) -m bench.perf
+
+# `make bench-scale`: an archive of real sentences recombined into articles, ingested with
+# `qa ingest` to 1k, 10k and 100k chunks; ingest beside raw encode, /search, /chat and
+# POST /documents beside the query floor, server RSS and disk at each size; the last
+# ingest killed (SIGKILL) and re-run, then checked. Hours on 2 cores at 100k chunks;
+# SCALE_SIZES="1000 10000" stops earlier.
+SCALE_SIZES ?= 1000 10000 100000
+bench-scale: install
+	$(PY) -m bench.scale --sizes $(SCALE_SIZES)
 
 # The LLM answerer against a real OpenAI-compatible server on loopback (not in `make test`):
 # llama-cpp-python's server, compiled from source on its first install (several minutes;

@@ -12,7 +12,7 @@ the reader's threshold, it abstains.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from qa.models import Answer, Citation, Passage
@@ -55,6 +55,20 @@ class Found:
     @property
     def end(self) -> int:
         return self.passage.start + self.span.end
+
+    def copies(self) -> list[Found]:
+        """The same span in the passage's near-copies (other outlets) that carry it."""
+        out = []
+        for copy in self.passage.copies:
+            at = copy.text.find(self.span.text)
+            if at >= 0:
+                out.append(Found(replace(self.span, start=at, end=at + len(self.span.text)), copy))
+        return out
+
+    def citation(self, n: int, budget: int, margin: float) -> Citation:
+        """Citation ``n``: the sentence that holds the span, and the span's offsets."""
+        start, quote, _ = self.sentence(budget)
+        return Citation.of(n, self.passage, quote, start, round(margin, 4), (self.start, self.end))
 
     def sentence(self, budget: int) -> tuple[int, str, str]:
         """The document offset and text of the sentence(s) holding the span, and how to
@@ -145,12 +159,15 @@ class ExtractiveAnswerer:
         parts: list[str] = []
         citations: list[Citation] = []
         for f in chosen:
-            n = len(citations) + 1
-            start, quote, shown = f.sentence(budget - len(f.span.text))
-            label = f"{f.span.text}: " if (differ or n == 1) else ""
-            parts.append(f'{label}"{shown}" [{n}]')
-            score = round(f.span.margin, 4)
-            citations.append(Citation.of(n, f.passage, quote, start, score, (f.start, f.end)))
+            label = f"{f.span.text}: " if (differ or not citations) else ""
+            room = budget - len(f.span.text)
+            # the same words in a near-copy of the article: its outlet is cited beside it
+            cited = [
+                each.citation(len(citations) + i + 1, room, f.span.margin)
+                for i, each in enumerate([f, *f.copies()])
+            ]
+            citations += cited
+            parts.append(f'{label}"{f.sentence(room)[2]}" ' + "".join(f"[{c.n}]" for c in cited))
         return Answer(
             answer=lead + " ".join(parts),
             answered=True,

@@ -61,8 +61,10 @@ def ingest(
     if if_empty and (count := _store().counts()[0]):
         typer.echo(f"the store already holds {count} document(s)")
         return
-    report = _run(lambda: _service().ingest_paths(paths or [settings.default_ingest_path]))
+    service = _service()
+    report = _run(lambda: service.ingest_paths(paths or [settings.default_ingest_path]))
     typer.echo(report.summary())
+    _run(service.retriever.keywords.current)  # the keyword index, saved for the servers
     if report.rejected and not (report.added or report.unchanged or report.replaced):
         raise typer.Exit(1)
 
@@ -189,7 +191,7 @@ def doctor(
         _run(lambda: repair(store, damage))
     for line in lines:
         typer.echo(line)
-    problems = _run(lambda: _keyword_problems(store))
+    problems = _run(lambda: _keyword_problems(store, get_settings().keyword_folder))
     for line in problems:
         typer.echo(line)
     if (lines and not fix) or problems:
@@ -200,11 +202,12 @@ def doctor(
     typer.echo(f"ok: {documents} document(s), {chunks} chunk(s), keyword index consistent")
 
 
-def _keyword_problems(store: Store) -> list[str]:
-    """Where the keyword index, built as a server builds it, disagrees with the documents."""
-    from qa.keywords import KeywordIndex
+def _keyword_problems(store: Store, folder: Path) -> list[str]:
+    """Where the keyword index that servers use (the saved one, else one built as they
+    build it) disagrees with the store."""
+    from qa.keywords import Keywords
 
-    return KeywordIndex.build(store, store.revision()).problems()
+    return Keywords(store, folder).current().problems(store)
 
 
 @app.command("eval")

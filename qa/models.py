@@ -50,6 +50,8 @@ class Document(BaseModel):
     key: str
     text: str
     chunks: int = 0
+    # the stored article this one is a near-copy of (the same story from another outlet)
+    near_duplicate_of: str | None = None
 
 
 class Chunk(BaseModel):
@@ -74,6 +76,8 @@ class Passage(BaseModel):
     start: int
     end: int
     score: float
+    # the same passage in near-copies of its article (other outlets carrying the story)
+    copies: list[Passage] = Field(default_factory=list)
 
     @classmethod
     def of(cls, chunk: Chunk, document: Document, score: float = 0.0) -> Passage:

@@ -1,6 +1,7 @@
 """Hybrid retrieval as a LangChain retriever: dense (the store's cosine search) and keyword
-(``qa.keywords``, BM25) fused by reciprocal rank, with duplicate passages collapsed and
-optional filters.
+(``qa.keywords``, BM25) fused by reciprocal rank, with optional filters. A passage is
+shown once: a repeat is dropped, and the same passage in a near-copy of its article
+(``qa.duplicates``: another outlet carrying the story) joins it as one of its ``copies``.
 
 ``search`` gives ``Passage`` records; as a LangChain ``BaseRetriever``, ``invoke`` gives
 LangChain ``Document``s whose metadata are the passage's fields (``as_passage`` turns one
@@ -15,10 +16,11 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from qa.duplicates import resemblance
 from qa.embeddings import Embedder
 from qa.errors import EmptyStore
-from qa.keywords import KeywordIndex, Keywords
-from qa.models import Chunk, Filters, Passage
+from qa.keywords import Keywords
+from qa.models import Chunk, Document, Filters, Passage
 from qa.store import Store
 from qa.text import is_duplicate, normalized
 
@@ -43,6 +45,7 @@ class Retriever(BaseRetriever):
     k: int = 6
     rrf_k: int = 60
     fetch: int = 30  # candidates from each side
+    near_duplicate: float = 0.7  # passages of near-copy articles this alike are shown once
 
     def _get_relevant_documents(
         self,
@@ -59,46 +62,64 @@ class Retriever(BaseRetriever):
     ) -> list[Passage]:
         """The ``k`` best passages (default ``self.k``), each once."""
         index = self.keywords.current()
-        if not index.chunks:
+        if not len(index):
             raise EmptyStore()
+        dense = self._dense(query, filters)
+        chunks = {c.id: c for c in dense}
+        keyword = index.search(query, self.fetch, filters)
+        chunks |= self.store.chunks_by_id([i for i in keyword if i not in chunks])
         fused: dict[str, float] = {}
-        by_id: dict[str, Chunk] = {}
-        for ranked in (
-            self._dense(query, index, filters),
-            index.search(query, self.fetch, filters),
-        ):
-            for rank, chunk in enumerate(ranked):
-                fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-                by_id[chunk.id] = chunk
-        return self._distinct(sorted(fused, key=lambda c: -fused[c]), by_id, fused, index, k)
+        for ranked in ([c.id for c in dense], keyword):
+            for rank, chunk_id in enumerate(ranked):
+                if chunk_id in chunks:
+                    fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        # only chunks of committed documents (one may be deleted while this runs)
+        documents = self.store.documents_by_id([chunks[c].document_id for c in fused])
+        ranked = [
+            c for c in sorted(fused, key=lambda c: -fused[c]) if chunks[c].document_id in documents
+        ]
+        return self._distinct(ranked, chunks, fused, documents, k)
 
     def _distinct(
         self,
         ranked: list[str],
-        by_id: dict[str, Chunk],
+        chunks: dict[str, Chunk],
         fused: dict[str, float],
-        index: KeywordIndex,
+        documents: dict[str, Document],
         k: int | None,
     ) -> list[Passage]:
-        """The first ``k`` of ``ranked`` that repeat no passage before them."""
+        """The first ``k`` of ``ranked`` that repeat no passage before them; the same
+        passage in a near-copy of a kept one's article joins it as one of its ``copies``."""
         best = 2.0 / (self.rrf_k + 1)
-        passages: list[Passage] = []
-        seen: list[str] = []
+        kept: list[tuple[Passage, str, str]] = []  # passage, family, normalised text
         for chunk_id in ranked:
-            chunk = by_id[chunk_id]
-            norm = normalized(chunk.text)
-            if is_duplicate(norm, seen):
+            chunk, doc = chunks[chunk_id], documents[chunks[chunk_id].document_id]
+            passage = Passage.of(chunk, doc, fused[chunk_id] / best)
+            family = doc.near_duplicate_of or doc.id
+            twin = next((p for p, f, _ in kept if f == family and self._same(p, passage)), None)
+            if twin is not None:
+                twin.copies.append(passage)
                 continue
-            seen.append(norm)
-            doc = index.documents[chunk.document_id]
-            passages.append(Passage.of(chunk, doc, fused[chunk_id] / best))
-            if len(passages) == (k or self.k):
+            norm = normalized(chunk.text)
+            if is_duplicate(norm, [n for _, _, n in kept]):
+                continue
+            kept.append((passage, family, norm))
+            if len(kept) == (k or self.k):
                 break
-        return passages
+        return [p for p, _, _ in kept]
 
-    def _dense(self, query: str, index: KeywordIndex, filters: Filters | None) -> list[Chunk]:
-        hits = self.store.query(self.embedder.encode_query(query), self.fetch, filters)
-        return [c for c, _ in hits if c.document_id in index.documents]
+    def _same(self, kept: Passage, other: Passage) -> bool:
+        """``other`` is ``kept`` as a near-copy of its article carries it."""
+        return (
+            other.document_id != kept.document_id
+            and all(c.document_id != other.document_id for c in kept.copies)
+            and resemblance(kept.text, other.text) >= self.near_duplicate
+        )
+
+    def _dense(self, query: str, filters: Filters | None) -> list[Chunk]:
+        return [
+            c for c, _ in self.store.query(self.embedder.encode_query(query), self.fetch, filters)
+        ]
 
 
 __all__ = ["Retriever", "as_document", "as_passage"]

@@ -63,14 +63,25 @@ def build_service(
     store = Store.of(settings)
     embedder = embedder or Embedder.from_settings(settings)
     retriever = Retriever(
-        store=store, embedder=embedder, keywords=Keywords(store), k=settings.k, rrf_k=settings.rrf_k
+        store=store,
+        embedder=embedder,
+        keywords=Keywords(store, settings.keyword_folder),
+        near_duplicate=settings.near_duplicate_threshold,
+        k=settings.k,
+        rrf_k=settings.rrf_k,
     )
     chain = Chain(
         make_condenser(settings, chat_model),
         retriever,
         make_answerer(settings, embedder, chat_model),
     )
-    ingestor = Ingestor(store, embedder, settings.chunk_max_chars, settings.chunk_overlap_sentences)
+    ingestor = Ingestor(
+        store,
+        embedder,
+        settings.chunk_max_chars,
+        settings.chunk_overlap_sentences,
+        settings.near_duplicate_threshold,
+    )
     return Service(settings, store, embedder, retriever, chain, ingestor)
 
 

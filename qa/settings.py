@@ -38,8 +38,14 @@ class Settings(BaseSettings):
     chunk_max_chars: int = 700
     chunk_overlap_sentences: int = 1
     default_ingest_path: Path = Path("seeds")
+    # An article whose word 3-grams overlap a stored article's this much (Jaccard, estimated
+    # by MinHash) is stored as its near-copy (near_duplicate_of): the same wire story from
+    # another outlet. Retrieval shows near-copy passages once and cites every outlet.
+    near_duplicate_threshold: float = Field(default=0.7, gt=0.0, lt=1.0)
 
-    # Retrieval
+    # Retrieval. The keyword index of each revision of the store is saved here (default:
+    # <vectorstore_dir>/keywords) and memory-mapped by every worker that shares the folder.
+    keyword_index_dir: Path | None = None
     k: int = Field(default=6, ge=1, le=50)
     max_k: int = 50
     rrf_k: int = 60
@@ -101,6 +107,11 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     cors_origins: str = ""  # comma-separated origins allowed cross-origin; none by default
     max_body_bytes: int = Field(default=1_000_000, ge=1024)  # of requests other than uploads
+
+    @property
+    def keyword_folder(self) -> Path:
+        """Where the keyword indexes of this store's collection are saved."""
+        return (self.keyword_index_dir or self.vectorstore_dir / "keywords") / self.collection
 
 
 @lru_cache(maxsize=1)

@@ -10,53 +10,27 @@ left. Every write ends with a new revision (``touch``), read in one lookup.
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.errors import NotFound, StoreUnavailable
-from qa.models import Chunk, Document, Filters, day_number
+from qa.models import Chunk, Document, Filters
+from qa.records import Metadata, chunk_of, document_meta, document_of, page, stored, upsert_chunks
 from qa.store_client import Guarded, connect
 
 if TYPE_CHECKING:
-    from chromadb.api.models.Collection import Collection
     from chromadb.api.types import Include
 
     from qa.settings import Settings
 
-Metadata = dict[str, Any]
 WRITE_BATCH = 1000  # chunks a write sends at once (Chroma takes at most a few thousand)
-T = TypeVar("T")
-
-
-def _clean(meta: Mapping[str, Any]) -> Metadata:
-    """Chroma takes no None values: leave those keys out."""
-    return {k: v for k, v in meta.items() if v is not None}
-
-
-def _chunk_meta(document: Document, chunk: Chunk) -> Metadata:
-    day = day_number(document.published) if document.published else None
-    shared = {"document_id": document.id, "source": document.source, "published_day": day}
-    return _clean({**shared, "start": chunk.start, "end": chunk.end})
-
-
-def _upsert_chunks(
-    collection: Collection, part: Sequence[tuple[Document, Chunk]], vectors: np.ndarray
-) -> None:
-    collection.upsert(
-        ids=[c.id for _, c in part],
-        embeddings=vectors,
-        documents=[c.text for _, c in part],
-        metadatas=[_chunk_meta(d, c) for d, c in part],
-    )
-
-
-def _doc_meta(document: Document, chunks: int) -> Metadata:
-    return _clean({**document.model_dump(exclude={"id", "text"}, mode="json"), "chunks": chunks})
+PAGE = 5000  # chunks a read of the whole store takes at once
 
 
 class Store:
@@ -113,14 +87,18 @@ class Store:
 
     # -- writes -------------------------------------------------------------------------
     def add(
-        self, written: Sequence[tuple[Document, Sequence[Chunk]]], embeddings: np.ndarray
+        self,
+        written: Sequence[tuple[Document, Sequence[Chunk]]],
+        embeddings: np.ndarray,
+        extra: Sequence[Metadata] = (),
     ) -> None:
         """Write the chunks of every document (``embeddings``: one row per chunk, in order),
-        then the document records that make them visible, then one new revision."""
+        then the document records that make them visible (with ``extra`` metadata, one per
+        document), then one new revision."""
         rows = [(d, c) for d, chunks in written for c in chunks]
         for at in range(0, len(rows), WRITE_BATCH):
             part = rows[at : at + WRITE_BATCH]
-            self.chunks(partial(_upsert_chunks, part=part, vectors=embeddings[at : at + len(part)]))
+            self.chunks(partial(upsert_chunks, part=part, vectors=embeddings[at : at + len(part)]))
         if not written:
             return
         self.docs(
@@ -128,7 +106,10 @@ class Store:
                 ids=[d.id for d, _ in written],
                 embeddings=np.ones((len(written), 1), dtype=np.float32),
                 documents=[d.text for d, _ in written],
-                metadatas=[_doc_meta(d, len(chunks)) for d, chunks in written],
+                metadatas=[
+                    {**document_meta(d, len(chunks)), **(extra[n] if n < len(extra) else {})}
+                    for n, (d, chunks) in enumerate(written)
+                ],
             )
         )
         self.touch()
@@ -150,9 +131,7 @@ class Store:
         got = self.docs(lambda c: c.get(ids=[document_id], include=["documents", "metadatas"]))
         if not got["ids"]:
             raise NotFound(f"no document with id {document_id!r}")
-        return self._document(
-            got["ids"][0], stored(got["documents"])[0], stored(got["metadatas"])[0]
-        )
+        return document_of(got["ids"][0], stored(got["documents"])[0], stored(got["metadatas"])[0])
 
     def documents(self, key: str | None = None, text: bool = True) -> list[Document]:
         """Every document (or those with the given key) by title; with ``text=False`` the
@@ -161,7 +140,7 @@ class Store:
         got = self.docs(lambda c: c.get(where={"key": key} if key else None, include=include))
         texts = stored(got["documents"]) if text else None
         found = [
-            self._document(i, texts[n] if texts else "", m)
+            document_of(i, texts[n] if texts else "", m)
             for n, (i, m) in enumerate(zip(got["ids"], stored(got["metadatas"]), strict=True))
         ]
         return sorted(found, key=lambda d: (d.title.lower(), d.id))
@@ -174,21 +153,59 @@ class Store:
         unique = list(dict.fromkeys(ids))
         return set(self.docs(lambda c: c.get(ids=unique, include=[]))["ids"]) if unique else set()
 
+    def sharing(self, keys: Mapping[str, Sequence[str]]) -> list[tuple[str, Metadata]]:
+        """The documents whose metadata hold, under any of these keys, one of its values."""
+        clauses: list[Any] = [{k: {"$in": list(v)}} for k, v in keys.items() if v]
+        if not clauses:
+            return []
+        where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+        got = self.docs(lambda c: c.get(where=where, include=["metadatas"]))
+        return [(i, dict(m)) for i, m in zip(got["ids"], stored(got["metadatas"]), strict=True)]
+
     def revision(self) -> str:
         """Changes with every write, by any process (``touch``); one record read."""
         got = self.meta(lambda c: c.get(ids=["revision"], include=["documents"]))
         return next(iter(got["documents"] or []), None) or "0"
 
+    def chunk_pages(
+        self, size: int = PAGE, text: bool = True
+    ) -> Iterator[list[tuple[str, str, Metadata]]]:
+        """Every chunk of a committed document as (id, text, metadata), a page at a time
+        (with ``text=False`` the texts are not read: "")."""
+        committed = set(self.document_ids())
+        include: Include = ["documents", "metadatas"] if text else ["metadatas"]
+        for offset in itertools.count(0, size):
+            got = self.chunks(partial(page, include=include, limit=size, offset=offset))
+            texts = stored(got["documents"]) if text else [""] * len(got["ids"])
+            rows = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
+            yield [
+                (i, t, dict(m))
+                for i, t, m in rows
+                if m is not None and t is not None and m["document_id"] in committed
+            ]
+            if len(got["ids"]) < size:
+                return
+
     def all_chunks(self) -> list[tuple[Chunk, Metadata]]:
         """Every chunk of a committed document, with its metadata."""
-        committed = set(self.document_ids())
-        got = self.chunks(lambda c: c.get(include=["documents", "metadatas"]))
-        out = []
+        return [(chunk_of(i, t, m), m) for page in self.chunk_pages() for i, t, m in page]
+
+    def chunks_by_id(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """These chunks, those of them that are stored."""
+        if not ids:
+            return {}
+        got = self.chunks(lambda c: c.get(ids=list(ids), include=["documents", "metadatas"]))
         rows = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
-        for cid, text, meta in rows:
-            if meta is not None and text is not None and meta["document_id"] in committed:
-                out.append((self._chunk(cid, text, meta), dict(meta)))
-        return out
+        return {i: chunk_of(i, t, m) for i, t, m in rows if m is not None and t is not None}
+
+    def documents_by_id(self, ids: Sequence[str]) -> dict[str, Document]:
+        """The records of these documents (those that are committed), without their text."""
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return {}
+        got = self.docs(lambda c: c.get(ids=unique, include=["metadatas"]))
+        rows = zip(got["ids"], stored(got["metadatas"]), strict=True)
+        return {i: document_of(i, "", m) for i, m in rows}
 
     def query(
         self, embedding: np.ndarray | Sequence[float], n: int, filters: Filters | None = None
@@ -214,7 +231,7 @@ class Store:
         )
         # A chunk deleted while the query ran comes back without metadata or text: skip it.
         return [
-            (self._chunk(i, t, m), 1.0 - float(d))
+            (chunk_of(i, t, m), 1.0 - float(d))
             for i, t, m, d in rows
             if m is not None and t is not None
         ]
@@ -222,24 +239,3 @@ class Store:
     def counts(self) -> tuple[int, int]:
         """(documents, chunks)."""
         return self.docs(lambda c: c.count()), self.chunks(lambda c: c.count())
-
-    @staticmethod
-    def _document(doc_id: str, text: str, meta: Mapping[str, Any]) -> Document:
-        return Document(id=doc_id, text=text, **{k: v for k, v in meta.items() if k != "id"})
-
-    @staticmethod
-    def _chunk(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
-        return Chunk(
-            id=chunk_id,
-            document_id=str(meta["document_id"]),
-            start=int(meta["start"]),
-            end=int(meta["end"]),
-            text=text,
-        )
-
-
-def stored(values: list[T] | None) -> list[T]:
-    """A field Chroma returned because it was asked for (typed as optional)."""
-    if values is None:
-        raise StoreUnavailable("the vector store left out a field it was asked for")
-    return values

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qa.models import Document
-from qa.store import Store, stored
+from qa.records import stored
+from qa.store import Store
 
 
 @dataclass

@@ -10,14 +10,32 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from qa.models import Article
 from qa.processes import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PROPAGANDA = "Who called the arrest warrant a propaganda stunt?"
 MOON = "The moon is made of green cheese"  # a claim no article supports
+# three articles for the filters: two outlets, two dates, one undated
+FLOODS = [
+    Article(
+        title="A",
+        text="Floods hit the valley in spring.",
+        source="Daily",
+        published=date(2022, 3, 1),
+    ),
+    Article(
+        title="B",
+        text="Floods hit the valley again in autumn.",
+        source="Weekly",
+        published=date(2022, 10, 1),
+    ),
+    Article(title="C", text="Floods hit the valley, undated."),
+]
 
 
 def copy_store(source: Path, target: Path) -> Path:

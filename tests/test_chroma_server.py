@@ -44,7 +44,8 @@ def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
 
 
 def server_settings(url: str, collection: str, tmp_path: Path) -> Settings:
-    return Settings(vectorstore_dir=tmp_path / "unused", chroma_url=url, collection=collection)
+    """Server mode; the local folder holds only the keyword indexes."""
+    return Settings(vectorstore_dir=tmp_path / "local", chroma_url=url, collection=collection)
 
 
 def seeded_service(settings: Settings, embedder: Embedder) -> Service:
@@ -81,9 +82,9 @@ def test_a_write_by_one_worker_is_seen_by_another(
         found = httpx.get(f"{b}/search", params={"q": "lantern parade Old Lighthouse"}).json()
         assert found["results"][0]["document_id"] == new_id
         index = two.retriever.keywords.current()  # the keyword side of worker b, rebuilt
-        assert index.revision != before and new_id in index.documents
-        passages = [c for c in index.chunks if c.document_id == new_id]
-        assert len(passages) == index.documents[new_id].chunks > 0
+        assert index.revision != before and new_id in index.document_ids
+        passages = int((index.document_ids == new_id).sum())
+        assert passages == two.document(new_id).chunks > 0
         answer = httpx.post(f"{b}/chat", json={"message": LANTERN}).json()
         assert answer["citations"] and answer["citations"][0]["document_id"] == new_id
 
@@ -91,7 +92,7 @@ def test_a_write_by_one_worker_is_seen_by_another(
         assert httpx.get(f"{a}/documents/{new_id}").status_code == 404
         found = httpx.get(f"{a}/search", params={"q": "lantern parade Old Lighthouse"}).json()
         assert new_id not in {r["document_id"] for r in found["results"]}
-        assert new_id not in one.retriever.keywords.current().documents
+        assert new_id not in one.retriever.keywords.current().document_ids
         assert httpx.get(f"{a}/health").json()["documents"] == 2
 
 
@@ -191,6 +192,7 @@ def test_doctor_repairs_a_store_on_the_server(
 ) -> None:
     settings = server_settings(chroma.url, "doctor", tmp_path)
     env = {"QA_CHROMA_URL": chroma.url, "QA_COLLECTION": "doctor"}
+    env["QA_VECTORSTORE_DIR"] = str(settings.vectorstore_dir)  # where its keyword index is
     try:
         check_doctor_repairs(doctor_runner(monkeypatch), env, seeded_service(settings, embedder))
     finally:
@@ -219,12 +221,12 @@ def test_a_delete_while_the_keyword_index_is_built(
 
         return wrapped
 
-    store.documents = then_delete(store.documents)  # type: ignore[method-assign]
-    store.all_chunks = then_delete(store.all_chunks)  # type: ignore[method-assign]
+    store.document_ids = then_delete(store.document_ids)  # type: ignore[method-assign]
     index = service.retriever.keywords.current()
-    assert deleted and {c.document_id for c in index.chunks} <= set(index.documents)
+    left = {d.id for d in other.documents(text=False)}
+    assert deleted and gone not in left and set(index.document_ids.tolist()) <= left
     results = service.search("Who called the arrest warrant a propaganda stunt?", 10)
-    assert results and all(r.document_id in index.documents for r in results)
+    assert results and all(r.document_id in left for r in results)
 
 
 @pytest.mark.parametrize(

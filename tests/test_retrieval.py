@@ -8,6 +8,7 @@ from qa.errors import EmptyStore
 from qa.models import Article, Filters
 from qa.service import Service, build_service
 from qa.text import normalized
+from tests.helpers import FLOODS
 
 
 def test_finds_the_passage_by_keywords_and_by_meaning(seeded: Service) -> None:
@@ -49,22 +50,7 @@ def test_exact_duplicate_articles_collapse(service: Service) -> None:
 
 
 def test_filters_by_source_document_and_date(service: Service) -> None:
-    service.ingest(
-        [
-            Article(
-                title="A",
-                text="Floods hit the valley in spring.",
-                source="Daily",
-                published=date(2022, 3, 1),
-            ),
-            Article(
-                title="B",
-                text="Floods hit the valley again in autumn.",
-                source="Weekly",
-                published=date(2022, 10, 1),
-            ),
-        ]
-    )
+    service.ingest(FLOODS)
     assert {p.source for p in service.search("floods", 5, Filters(source="Weekly"))} == {"Weekly"}
     after = service.search("floods", 5, Filters(published_after=date(2022, 6, 1)))
     assert [p.title for p in after] == ["B"]

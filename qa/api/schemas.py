@@ -148,6 +148,8 @@ class DocumentSummary(BaseModel):
     url: str | None = None
     language: str | None = None
     chunks: int
+    # the stored article this one is a near-copy of (the same story, another outlet)
+    near_duplicate_of: str | None = None
 
     @classmethod
     def of(cls, document: Document) -> Self:
@@ -162,13 +164,21 @@ class DocumentList(BaseModel):
     documents: list[DocumentSummary]
 
 
+class NearCopy(BaseModel):
+    document_id: str
+    title: str
+    near_duplicate_of: str
+
+
 class IngestResult(BaseModel):
-    """Titles added, unchanged and replaced, and the ids of every article sent."""
+    """Titles added, unchanged and replaced, the ids of every article sent, and which of
+    the added ones are near-copies of a stored article."""
 
     added: list[str]
     unchanged: list[str]
     replaced: list[str]
     document_ids: list[str]
+    near_copies: list[NearCopy] = []
 
     @classmethod
     def of(cls, report: Report) -> Self:
@@ -177,6 +187,10 @@ class IngestResult(BaseModel):
             unchanged=report.unchanged,
             replaced=report.replaced,
             document_ids=report.document_ids,
+            near_copies=[
+                NearCopy(document_id=i, title=t, near_duplicate_of=o)
+                for t, i, o in report.near_copies
+            ],
         )
 
 

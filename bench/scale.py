@@ -1,0 +1,247 @@
+"""``make bench-scale``: the service over an archive of 1k, 10k and 100k chunks.
+
+The archive is made of real text: every sentence of the SQuAD v1.1 dev paragraphs and of
+the RealTime QA gold articles (40-400 characters) is a pool, and each archive article is
+6 to 14 sentences drawn from it at random (seeded), in paragraphs of three, under one of
+eight outlets, a date in 2022 and a url of its own, so that no two articles are alike.
+The articles go into ``.jsonl`` files and through ``qa ingest`` (a subprocess), stage by
+stage; after each stage a server (``uvicorn``, loopback) is started over the store and the
+run reports, beside the query floor (one query embedding) measured in the same run:
+``/search`` and ``/chat`` p50/p95, ``POST /documents`` of one new article, the server's
+RSS, and the store's size on disk. Ingest throughput is beside the model's raw ``encode``
+of a sample of the same chunks. The last stage's ingest is killed (SIGKILL) once and run
+again, then checked: every article present exactly once, ``qa doctor`` clean.
+
+    .venv/bin/python -m bench.scale [--sizes 1000 10000 100000] [--requests 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from bench import report
+from bench.data import ROOT, SQUAD, load_realtimeqa, load_squad
+from bench.load import Request, chat_request, latency_stats, load, search_request
+from bench.scale_md import markdown
+from bench.server import memory_mb, serving
+from qa.chunking import chunk
+from qa.embeddings import Embedder
+from qa.models import Article
+from qa.settings import Settings
+from qa.text import sentences
+
+OUTLETS = ["Wire A", "Wire B", "Courier", "Herald", "Gazette", "Observer", "Tribune", "Post"]
+PER_FILE = 2_000  # articles a .jsonl file holds (well under QA_MAX_FILE_BYTES)
+ENCODE_SAMPLE = 2_000  # chunks the raw encode is timed on
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench.scale", description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--requests", type=int, default=32, help="requests per endpoint")
+    parser.add_argument("--kill-after", type=float, default=90.0, help="seconds into the last")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=report.RESULTS)
+    return parser.parse_args(argv)
+
+
+def sentence_pool() -> list[str]:
+    texts = [a.text for a in load_squad(SQUAD).articles]
+    texts += [a.text for a in load_realtimeqa().articles]
+    pool = [t[s.start : s.end] for t in tqdm(texts, "sentences") for s in sentences(t)]
+    return [s for s in pool if 40 <= len(s) <= 400]
+
+
+class Archive:
+    """Distinct articles from the sentence pool, numbered, counted in chunks as stored."""
+
+    def __init__(self, pool: list[str], settings: Settings, seed: int):
+        self.pool, self.settings, self.rng = pool, settings, random.Random(seed)
+        self.made = 0
+
+    def article(self) -> Article:
+        n, self.made = self.made, self.made + 1
+        picked = self.rng.sample(self.pool, self.rng.randint(6, 14))
+        paragraphs = [" ".join(picked[i : i + 3]) for i in range(0, len(picked), 3)]
+        outlet = OUTLETS[n % len(OUTLETS)]
+        return Article(
+            title=f"{outlet} #{n}: {' '.join(picked[0].split()[:8])}",
+            text="\n".join(paragraphs),
+            source=outlet,
+            url=f"https://archive.example/{n}",
+            published=date(2022, 1, 1) + timedelta(days=self.rng.randrange(365)),
+        )
+
+    def chunks(self, item: Article) -> list[str]:
+        s = self.settings
+        return [
+            c.text for c in chunk(item.id, item.text, s.chunk_max_chars, s.chunk_overlap_sentences)
+        ]
+
+    def stage(self, chunks: int, folder: Path) -> tuple[int, list[str]]:
+        """Articles holding about ``chunks`` chunks, written to ``folder``: how many, and a
+        sample of their chunk texts."""
+        folder.mkdir(parents=True)
+        count, sample, lines = 0, [], []
+        with tqdm(total=chunks, desc=f"archive {folder.name}", unit="chunk") as bar:
+            while count < chunks:
+                item = self.article()
+                texts = self.chunks(item)
+                count += len(texts)
+                bar.update(len(texts))
+                sample += texts[: max(0, ENCODE_SAMPLE - len(sample))]
+                lines.append(item.model_dump_json(exclude_none=True))
+        for at in range(0, len(lines), PER_FILE):
+            (folder / f"{at // PER_FILE:04d}.jsonl").write_text(
+                "\n".join(lines[at : at + PER_FILE])
+            )
+        return len(lines), sample
+
+
+def qa(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([str(ROOT / ".venv" / "bin" / "qa"), *args], env=env, cwd=ROOT)
+
+
+def ingest(folder: Path, env: dict[str, str], kill_after: float | None) -> dict[str, Any]:
+    """``qa ingest folder`` timed; killed once after ``kill_after`` s and run again."""
+    started = time.perf_counter()
+    out: dict[str, Any] = {}
+    if kill_after is not None:
+        process = qa(["ingest", str(folder)], env)
+        try:
+            process.wait(timeout=kill_after)
+            out["killed"] = False  # it finished first
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            out["killed_after_s"] = kill_after
+    if qa(["ingest", str(folder)], env).wait() != 0:
+        raise SystemExit("qa ingest failed")
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
+def check(env: dict[str, str], expected: int, settings: Settings) -> dict[str, Any]:
+    """Every article present exactly once, and ``qa doctor`` clean."""
+    from qa.store import Store
+
+    documents = Store.of(settings).documents(text=False)
+    doctor = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "qa"), "doctor"], env=env, cwd=ROOT, capture_output=True
+    )
+    return {
+        "documents": len(documents),
+        "expected": expected,
+        "distinct_urls": len({d.url for d in documents}),
+        "doctor_exit": doctor.returncode,
+        "doctor": doctor.stdout.decode().strip().splitlines()[-1:],
+    }
+
+
+def raw_encode(embedder: Embedder, texts: list[str], batch: int) -> float:
+    started = time.perf_counter()
+    embedder.model.encode(texts, batch_size=batch, normalize_embeddings=True)
+    return round(len(texts) / (time.perf_counter() - started), 1)
+
+
+def floor(embedder: Embedder, questions: list[str]) -> dict[str, Any]:
+    latencies = []
+    for q in questions:
+        started = time.perf_counter()
+        embedder.model.encode([q], normalize_embeddings=True, show_progress_bar=False)
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latency_stats(latencies, sum(latencies) / 1000)
+
+
+def serve_and_measure(
+    settings: Settings, questions: list[str], new: list[Article], log: Path
+) -> dict[str, Any]:
+    with serving(settings, log) as server:
+        load(server.url, [search_request("warm-up"), chat_request("warm-up")], 1)
+        half = len(questions) // 2
+        posts = [
+            Request("POST", "/documents", body=a.model_dump(mode="json", exclude_none=True))
+            for a in new
+        ]
+        out = {
+            "search": load(server.url, [search_request(q) for q in questions[:half]], 1),
+            "chat": load(server.url, [chat_request(q) for q in questions[half:]], 1),
+            "post_document": load(server.url, posts, 1),
+            "memory": memory_mb(server.process.pid),
+        }
+    return out
+
+
+def disk_mb(folder: Path) -> float:
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    return round(size / 2**20, 1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    data: dict[str, Any] = {"environment": report.environment(), "stages": []}
+    embedder = Embedder()
+    questions = list(dict.fromkeys(q.text for q in load_squad(SQUAD).questions))
+    random.Random(args.seed).shuffle(questions)
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        settings = Settings(vectorstore_dir=Path(tmp) / "store", collection="scale")
+        env = os.environ | {
+            "QA_VECTORSTORE_DIR": str(settings.vectorstore_dir),
+            "QA_COLLECTION": settings.collection,
+            "QA_CHROMA_URL": "",
+        }
+        archive = Archive(sentence_pool(), settings, args.seed)
+        done = 0
+        for n, size in enumerate(args.sizes):
+            last = n == len(args.sizes) - 1
+            articles, sample = archive.stage(size - done, Path(tmp) / f"stage-{size}")
+            stage: dict[str, Any] = {"size": size, "articles": articles}
+            stage["ingest"] = ingest(
+                Path(tmp) / f"stage-{size}", env, args.kill_after if last else None
+            )
+            documents, chunks = _counts(settings)
+            stage |= {"documents": documents, "chunks": chunks, "new_chunks": chunks - done}
+            stage["ingest"]["chunks_per_s"] = round((chunks - done) / stage["ingest"]["seconds"], 1)
+            stage["encode_chunks_per_s"] = raw_encode(
+                embedder, sample, settings.embedding_batch_size
+            )
+            if last:
+                stage["check"] = check(env, archive.made, settings)
+            asked = questions[: args.requests]
+            questions = questions[args.requests :]
+            stage["floor"] = floor(embedder, questions[: args.requests])
+            questions = questions[args.requests :]
+            new = [archive.article() for _ in range(8)]
+            stage["http"] = serve_and_measure(
+                settings, asked, new, Path(tmp) / f"server-{size}.log"
+            )
+            stage["disk_mb"] = disk_mb(settings.vectorstore_dir)
+            done = _counts(settings)[1]  # with the articles posted
+            data["stages"].append(stage)
+            print(json.dumps(stage), file=sys.stderr)
+    report.finish(data, started)
+    report.write("scale", data, markdown(data), args.out)
+
+
+def _counts(settings: Settings) -> tuple[int, int]:
+    from qa.store import Store
+
+    return Store.of(settings).counts()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Near-copies: a seed story republished by another outlet with small edits is stored as
+its near-copy, shown once in retrieval and cited with both outlets; two articles that
+share only a quotation are not near-copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from qa.api import create_app
+from qa.duplicates import Fingerprint, resemblance
+from qa.embeddings import Embedder
+from qa.models import Article, Question
+from qa.service import Service, build_service
+from qa.settings import Settings
+
+SEED = (Path(__file__).resolve().parent.parent / "seeds" / "000_0071e863b7c6ec05.md").read_text()
+# three paragraphs of the seed, as the wire story
+WIRE = "\n".join(SEED[SEED.index("On June 29, Tehran") : SEED.index("Back in January")].split("\n"))
+EDITS = [
+    ("On June 29, Tehran", "TEHRAN (Gulf Wire) - On Monday, June 29, Tehran"),
+    ("told the IRNA", "told the state news agency IRNA"),
+    ("as reported by Fox News", "as first reported by Fox News"),
+    ("no one takes seriously", "nobody takes seriously"),
+]
+QUOTE = (
+    '"The arrest warrant is just a propaganda stunt that no one takes seriously," Brian Hook said.'
+)
+
+
+def republished(text: str) -> str:
+    for old, new in EDITS:
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+def original_and_copy() -> list[Article]:
+    return [
+        Article(title="Iran seeks Trump arrest", text=WIRE, source="Daily Planet"),
+        Article(title="Tehran wants Trump held", text=republished(WIRE), source="Gulf Wire"),
+    ]
+
+
+def quotation_pair() -> list[Article]:
+    return [
+        Article(
+            title="Hook visits Riyadh",
+            source="Daily Planet",
+            text="The U.S. envoy Brian Hook met Saudi ministers in Riyadh on Monday to discuss "
+            "an arms embargo on Iran that expires in October. " + QUOTE + " He asked the "
+            "Security Council to extend the embargo before the deadline.",
+        ),
+        Article(
+            title="Week in quotes",
+            source="Gulf Wire",
+            text="Quote of the week came from the State Department. " + QUOTE + " Elsewhere, "
+            "a football coach said his team had played its best match in years, and a "
+            "minister promised lower bread prices by spring.",
+        ),
+    ]
+
+
+def test_the_edited_wire_copy_is_alike_and_the_quotation_pair_is_not() -> None:
+    a, b = (Fingerprint.of(x.text, 0.7) for x in original_and_copy())
+    assert a.similarity(b) >= 0.7 and a.shares_band(b)
+    p, q = (Fingerprint.of(x.text, 0.7) for x in quotation_pair())
+    assert p.similarity(q) < 0.3 and resemblance(*(x.text for x in quotation_pair())) < 0.3
+
+
+def test_a_republished_story_is_stored_as_a_near_copy(service: Service) -> None:
+    first = service.ingest([original_and_copy()[0]])
+    assert first.near_copies == []
+    report = service.ingest([original_and_copy()[1]])
+    original, copy = first.document_ids[0], report.document_ids[0]
+    assert report.near_copies == [("Tehran wants Trump held", copy, original)]
+    assert "near-copies 1" in report.summary() and f"of {original}" in report.summary()
+    assert service.document(copy).near_duplicate_of == original
+    assert service.document(original).near_duplicate_of is None
+
+
+def test_within_one_batch_and_a_copy_of_a_copy_points_at_the_original(service: Service) -> None:
+    original, copy = original_and_copy()
+    again = Article(title="Third outlet", text=republished(WIRE) + " (AP)", source="Third")
+    report = service.ingest([original, copy, again])
+    assert [(t, o) for t, _, o in report.near_copies] == [
+        ("Tehran wants Trump held", original.id),
+        ("Third outlet", original.id),
+    ]
+
+
+def test_sharing_a_quotation_is_not_a_near_copy(service: Service) -> None:
+    report = service.ingest(quotation_pair())
+    assert report.near_copies == [] and len(report.added) == 2
+    results = service.search("Brian Hook propaganda stunt no one takes seriously", 5)
+    assert {r.title for r in results} == {"Hook visits Riyadh", "Week in quotes"}
+    assert all(r.copies == [] for r in results)
+
+
+def test_a_changed_article_is_not_a_near_copy_of_its_own_old_version(service: Service) -> None:
+    old = Article(title="Story", text=WIRE, url="https://example.org/story")
+    service.ingest([old])
+    report = service.ingest([Article(title="Story", text=WIRE + " Updated.", url=old.url)])
+    assert report.replaced == ["Story"] and report.near_copies == []
+
+
+def test_retrieval_shows_the_story_once_and_the_answer_cites_both_outlets(
+    service: Service,
+) -> None:
+    service.ingest(original_and_copy())
+    results = service.search("Who announced that Trump faces murder and terrorism charges?", 3)
+    top = results[0]
+    assert {top.source, *(c.source for c in top.copies)} == {"Daily Planet", "Gulf Wire"}
+    assert all(r.document_id != c.document_id for r in results for c in top.copies)
+    answer = service.chain.invoke(
+        Question(text="Who announced that Trump faces murder and terrorism charges?")
+    )
+    assert answer.answered and answer.short_answer and "Algasimehr" in answer.short_answer
+    cited = {c.source for c in answer.citations}
+    assert cited == {"Daily Planet", "Gulf Wire"}
+    assert "[1][2]" in answer.answer
+    for c in answer.citations:
+        text = service.document(c.document_id).text
+        assert text[c.start : c.end] == c.quote
+        assert c.answer_start is not None and c.answer_end is not None
+        assert text[c.answer_start : c.answer_end] == answer.short_answer
+
+
+def test_the_api_reports_near_copies(settings: Settings, embedder: Embedder) -> None:
+    with TestClient(create_app(settings, service=build_service(settings, embedder))) as client:
+        original, copy = (a.model_dump(mode="json", exclude_none=True) for a in original_and_copy())
+        first = client.post("/documents", json=original).json()
+        added = client.post("/documents", json=copy)
+        assert added.status_code == 201, added.text
+        (copy_id,) = added.json()["document_ids"]
+        assert added.json()["near_copies"] == [
+            {
+                "document_id": copy_id,
+                "title": "Tehran wants Trump held",
+                "near_duplicate_of": first["document_ids"][0],
+            }
+        ]
+        detail = client.get(f"/documents/{copy_id}").json()
+        assert detail["near_duplicate_of"] == first["document_ids"][0]
+        listed = {
+            d["id"]: d["near_duplicate_of"] for d in client.get("/documents").json()["documents"]
+        }
+        assert listed == {first["document_ids"][0]: None, copy_id: first["document_ids"][0]}
