@@ -233,8 +233,8 @@ def main(argv: list[str] | None = None) -> None:
             done = _counts(settings)[1]  # with the articles posted
             data["stages"].append(stage)
             print(json.dumps(stage), file=sys.stderr)
-    report.finish(data, started)
-    report.write("scale", data, markdown(data), args.out)
+            report.finish(data, started)  # written after every stage: a long run keeps each
+            report.write("scale", data, markdown(data), args.out)
 
 
 def _counts(settings: Settings) -> tuple[int, int]:

@@ -1,20 +1,18 @@
 """Near-copies: the same (wire) story republished, with small edits, by another outlet.
 
 An article's fingerprint is a MinHash (datasketch) of its word 3-grams; its LSH bands (the
-band layout ``MinHashLSH`` chooses for the threshold) are kept as metadata beside the
-stored article, so a new article is compared only with the stored ones that share a band,
-in one lookup, however large the archive. Two articles are near-copies when the estimated
+band layout ``MinHashLSH`` chooses for the threshold) are kept beside the stored article
+(``Store.fingerprinted``), so a new article is compared only with the stored ones that share a band
+(found in one lookup, however large the archive; their own fingerprints are made again
+from their text). Two articles are near-copies when the estimated
 Jaccard similarity of their 3-grams reaches the threshold (``QA_NEAR_DUPLICATE_THRESHOLD``).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -23,7 +21,6 @@ from qa.text import normalized
 
 PERMUTATIONS = 128
 SHINGLE = 3  # words
-SIGNATURE = "minhash"  # the metadata key of the signature
 
 
 def shingles(text: str) -> set[str]:
@@ -58,10 +55,7 @@ class Fingerprint:
     def of(cls, text: str, threshold: float) -> Fingerprint:
         minhash = MinHash(num_perm=PERMUTATIONS)
         minhash.update_batch(s.encode("utf-8") for s in sorted(shingles(text)))
-        return cls.from_signature(minhash.hashvalues.astype(np.uint32), threshold)
-
-    @classmethod
-    def from_signature(cls, signature: np.ndarray, threshold: float) -> Fingerprint:
+        signature = minhash.hashvalues.astype(np.uint32)
         b, r = _layout(threshold)
         bands = {
             f"lsh{b}x{r}_{i}": hashlib.blake2b(
@@ -70,19 +64,6 @@ class Fingerprint:
             for i in range(b)
         }
         return cls(signature, bands)
-
-    @classmethod
-    def from_metadata(cls, meta: Mapping[str, Any], threshold: float) -> Fingerprint | None:
-        """The fingerprint kept with a stored article (None: stored without one)."""
-        raw = meta.get(SIGNATURE)
-        if not isinstance(raw, str):
-            return None
-        signature = np.frombuffer(base64.b64decode(raw), dtype=np.uint32)
-        return cls.from_signature(signature, threshold)
-
-    def metadata(self) -> dict[str, str]:
-        """What to keep with the stored article: the signature and the band keys."""
-        return {SIGNATURE: base64.b64encode(self.signature.tobytes()).decode(), **self.bands}
 
     def similarity(self, other: Fingerprint) -> float:
         """Estimated Jaccard similarity of the two articles' 3-grams."""

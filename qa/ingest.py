@@ -103,8 +103,8 @@ class Ingestor:
             todo.append(item)
         if not todo:
             return
-        keyed = self.store.sharing({"key": [a.key for a in todo]})  # earlier versions
-        old = [[i for i, m in keyed if m["key"] == a.key and i != a.id] for a in todo]
+        keyed = self.store.with_keys([a.key for a in todo])  # their earlier versions
+        old = [[i for i, key in keyed if key == a.key and i != a.id] for a in todo]
         self._write(list(zip(todo, old, strict=True)), report)
 
     def _write(self, todo: list[tuple[Article, list[str]]], report: Report) -> None:
@@ -117,7 +117,7 @@ class Ingestor:
             for (a, _), cs, o in zip(todo, chunked, originals, strict=True)
         ]
         self.store.add(
-            list(zip(documents, chunked, strict=True)), vectors, [p.metadata() for p in prints]
+            list(zip(documents, chunked, strict=True)), vectors, [p.bands for p in prints]
         )
         for (item, old), original in zip(todo, originals, strict=True):
             for stale in old:
@@ -135,10 +135,10 @@ class Ingestor:
         for mine in prints:
             for key, value in mine.bands.items():
                 bands.setdefault(key, []).append(value)
+        candidates = self.store.fingerprinted(bands)  # one lookup for the batch
         stored = [
-            (i, fp, m.get("near_duplicate_of"))
-            for i, m in self.store.sharing(bands)  # one lookup for the batch
-            if (fp := Fingerprint.from_metadata(m, self.near_duplicate)) is not None
+            (d.id, Fingerprint.of(d.text, self.near_duplicate), d.near_duplicate_of)
+            for d in self.store.documents_by_id(candidates, text=True).values()
         ]
         earlier: list[tuple[str, Fingerprint, str | None]] = []
         for (item, old), mine in zip(todo, prints, strict=True):

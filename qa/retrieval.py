@@ -11,6 +11,8 @@ back), so the retriever fits any LangChain pipeline:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
@@ -19,10 +21,12 @@ from pydantic import ConfigDict
 from qa.duplicates import resemblance
 from qa.embeddings import Embedder
 from qa.errors import EmptyStore
-from qa.keywords import Keywords
+from qa.keywords import KeywordIndex, Keywords
 from qa.models import Chunk, Document, Filters, Passage
 from qa.store import Store
 from qa.text import is_duplicate, normalized
+
+_KEYWORD_SIDE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="qa-keywords")
 
 
 def as_document(passage: Passage) -> LCDocument:
@@ -61,24 +65,29 @@ class Retriever(BaseRetriever):
         self, query: str, k: int | None = None, filters: Filters | None = None
     ) -> list[Passage]:
         """The ``k`` best passages (default ``self.k``), each once."""
-        index = self.keywords.current()
+        # the keyword side runs while the query is embedded (both release the GIL)
+        side = _KEYWORD_SIDE.submit(self._keyword, query, filters)
+        dense = self._dense(query, filters)
+        index, keyword, chunks = side.result()
         if not len(index):
             raise EmptyStore()
-        dense = self._dense(query, filters)
-        chunks = {c.id: c for c in dense}
-        keyword = index.search(query, self.fetch, filters)
-        chunks |= self.store.chunks_by_id([i for i in keyword if i not in chunks])
+        chunks |= {c.id: c for c in dense}
         fused: dict[str, float] = {}
         for ranked in ([c.id for c in dense], keyword):
             for rank, chunk_id in enumerate(ranked):
                 if chunk_id in chunks:
                     fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        # only chunks of committed documents (one may be deleted while this runs)
-        documents = self.store.documents_by_id([chunks[c].document_id for c in fused])
-        ranked = [
-            c for c in sorted(fused, key=lambda c: -fused[c]) if chunks[c].document_id in documents
-        ]
-        return self._distinct(ranked, chunks, fused, documents, k)
+        ranked = sorted(fused, key=lambda c: -fused[c])
+        want = k or self.k
+        # the documents of the best candidates first; of the rest only when those run short
+        for head in (ranked[: 2 * want], ranked):
+            # only chunks of committed documents (one may be deleted while this runs)
+            documents = self.store.documents_by_id([chunks[c].document_id for c in head])
+            committed = [c for c in head if chunks[c].document_id in documents]
+            passages = self._distinct(committed, chunks, fused, documents, want)
+            if len(passages) == want or len(head) == len(ranked):
+                break
+        return passages
 
     def _distinct(
         self,
@@ -115,6 +124,14 @@ class Retriever(BaseRetriever):
             and all(c.document_id != other.document_id for c in kept.copies)
             and resemblance(kept.text, other.text) >= self.near_duplicate
         )
+
+    def _keyword(
+        self, query: str, filters: Filters | None
+    ) -> tuple[KeywordIndex, list[str], dict[str, Chunk]]:
+        """The keyword index now, the ids of its best chunks, and those chunks."""
+        index = self.keywords.current()
+        ids = index.search(query, self.fetch, filters)
+        return index, ids, self.store.chunks_by_id(ids)
 
     def _dense(self, query: str, filters: Filters | None) -> list[Chunk]:
         return [

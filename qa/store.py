@@ -1,7 +1,8 @@
 """The vector store: wraps Chroma (embedded ``PersistentClient`` or a ``chroma run`` server).
 
-Three collections: ``<name>-chunks`` holds the passages with their embeddings (cosine),
-``<name>-documents`` the full text and metadata of each article, ``<name>-meta`` the
+Four collections: ``<name>-chunks`` holds the passages with their embeddings (cosine),
+``<name>-documents`` the full text and metadata of each article, ``<name>-fingerprints``
+the keys each article is found by as a near-copy (``qa.duplicates``), ``<name>-meta`` the
 revision. A document is written
 after its chunks and deleted before them, so its record is the commit marker: readers see
 only chunks of committed documents, and ``qa.upkeep`` removes what an interrupted write
@@ -78,6 +79,12 @@ class Store:
             ),
             where_,
         )
+        self.prints = Guarded(  # per document, the keys it is found by as a near-copy
+            lambda: self.client.get_or_create_collection(
+                f"{collection}-fingerprints", embedding_function=None
+            ),
+            where_,
+        )
         self.meta = Guarded(  # one record: the revision
             lambda: self.client.get_or_create_collection(
                 f"{collection}-meta", embedding_function=None
@@ -90,26 +97,31 @@ class Store:
         self,
         written: Sequence[tuple[Document, Sequence[Chunk]]],
         embeddings: np.ndarray,
-        extra: Sequence[Metadata] = (),
+        fingerprints: Sequence[Mapping[str, str]] = (),
     ) -> None:
-        """Write the chunks of every document (``embeddings``: one row per chunk, in order),
-        then the document records that make them visible (with ``extra`` metadata, one per
-        document), then one new revision."""
+        """Write the chunks of every document (``embeddings``: one row per chunk, in order)
+        and their ``fingerprints`` (one per document, if any), then the document records that
+        make them visible, then one new revision."""
         rows = [(d, c) for d, chunks in written for c in chunks]
         for at in range(0, len(rows), WRITE_BATCH):
             part = rows[at : at + WRITE_BATCH]
             self.chunks(partial(upsert_chunks, part=part, vectors=embeddings[at : at + len(part)]))
         if not written:
             return
+        if fingerprints:
+            self.prints(
+                lambda c: c.upsert(
+                    ids=[d.id for d, _ in written],
+                    embeddings=np.ones((len(written), 1), dtype=np.float32),
+                    metadatas=[dict(f) for f in fingerprints],
+                )
+            )
         self.docs(
             lambda c: c.upsert(
                 ids=[d.id for d, _ in written],
                 embeddings=np.ones((len(written), 1), dtype=np.float32),
                 documents=[d.text for d, _ in written],
-                metadatas=[
-                    {**document_meta(d, len(chunks)), **(extra[n] if n < len(extra) else {})}
-                    for n, (d, chunks) in enumerate(written)
-                ],
+                metadatas=[document_meta(d, len(chunks)) for d, chunks in written],
             )
         )
         self.touch()
@@ -118,6 +130,7 @@ class Store:
         """Remove the document record first, so its chunks vanish from reads at once."""
         self.docs(lambda c: c.delete(ids=[document_id]))
         self.chunks(lambda c: c.delete(where={"document_id": document_id}))
+        self.prints(lambda c: c.delete(ids=[document_id]))
         self.touch()
 
     def touch(self) -> None:
@@ -153,14 +166,23 @@ class Store:
         unique = list(dict.fromkeys(ids))
         return set(self.docs(lambda c: c.get(ids=unique, include=[]))["ids"]) if unique else set()
 
-    def sharing(self, keys: Mapping[str, Sequence[str]]) -> list[tuple[str, Metadata]]:
-        """The documents whose metadata hold, under any of these keys, one of its values."""
+    def with_keys(self, keys: Sequence[str]) -> list[tuple[str, str]]:
+        """(id, key) of the documents stored under any of these keys."""
+        if not keys:
+            return []
+        where: Any = {"key": {"$in": list(dict.fromkeys(keys))}}
+        got = self.docs(lambda c: c.get(where=where, include=["metadatas"]))
+        metas = stored(got["metadatas"])
+        return [(i, str(m["key"])) for i, m in zip(got["ids"], metas, strict=True)]
+
+    def fingerprinted(self, keys: Mapping[str, Sequence[str]]) -> list[str]:
+        """The ids of the documents whose fingerprint holds, under any of these keys, one of
+        its values (some may no longer be stored: see ``documents_by_id``)."""
         clauses: list[Any] = [{k: {"$in": list(v)}} for k, v in keys.items() if v]
         if not clauses:
             return []
         where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-        got = self.docs(lambda c: c.get(where=where, include=["metadatas"]))
-        return [(i, dict(m)) for i, m in zip(got["ids"], stored(got["metadatas"]), strict=True)]
+        return self.prints(lambda c: c.get(where=where, include=[]))["ids"]
 
     def revision(self) -> str:
         """Changes with every write, by any process (``touch``); one record read."""
@@ -198,26 +220,27 @@ class Store:
         rows = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
         return {i: chunk_of(i, t, m) for i, t, m in rows if m is not None and t is not None}
 
-    def documents_by_id(self, ids: Sequence[str]) -> dict[str, Document]:
-        """The records of these documents (those that are committed), without their text."""
+    def documents_by_id(self, ids: Sequence[str], text: bool = False) -> dict[str, Document]:
+        """The records of these documents (those that are committed), without their text
+        unless ``text``."""
         unique = list(dict.fromkeys(ids))
         if not unique:
             return {}
-        got = self.docs(lambda c: c.get(ids=unique, include=["metadatas"]))
-        rows = zip(got["ids"], stored(got["metadatas"]), strict=True)
-        return {i: document_of(i, "", m) for i, m in rows}
+        include: Include = ["documents", "metadatas"] if text else ["metadatas"]
+        got = self.docs(lambda c: c.get(ids=unique, include=include))
+        texts = stored(got["documents"]) if text else [""] * len(got["ids"])
+        rows = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
+        return {i: document_of(i, t, m) for i, t, m in rows}
 
     def query(
         self, embedding: np.ndarray | Sequence[float], n: int, filters: Filters | None = None
     ) -> list[tuple[Chunk, float]]:
-        """The ``n`` nearest chunks and their cosine similarity, best first."""
-        total = self.chunks(lambda c: c.count())
-        if total == 0:
-            return []
+        """The ``n`` nearest chunks and their cosine similarity, best first (fewer when the
+        store holds fewer)."""
         got = self.chunks(
             lambda c: c.query(
                 query_embeddings=np.asarray([embedding], dtype=np.float32),
-                n_results=min(n, total),
+                n_results=n,
                 where=filters.where() if filters else None,
                 include=["documents", "metadatas", "distances"],
             )

@@ -1,6 +1,6 @@
 """What an interrupted write leaves in the store, found (``check``) and removed (``repair``):
-chunks without their document record, and documents whose chunks are not all there.
-``qa doctor`` runs them."""
+chunks and fingerprints without their document record, and documents whose chunks are not
+all there. ``qa doctor`` runs them."""
 
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ class Damage:
 
     orphans: dict[str, list[str]] = field(default_factory=dict)  # document id -> chunk ids
     incomplete: list[Document] = field(default_factory=list)
+    fingerprints: list[str] = field(default_factory=list)  # of documents not stored
 
     def lines(self, verb: str = "found") -> list[str]:
         out = [f"{verb} {len(ids)} orphaned chunk(s) of {i}" for i, ids in self.orphans.items()]
         for doc in self.incomplete:
             out.append(f"{verb} incomplete document {doc.id} ({doc.title}); re-ingest it")
+        out += [f"{verb} the fingerprint of missing document {i}" for i in self.fingerprints]
         return out
 
 
@@ -35,7 +37,8 @@ def check(store: Store) -> Damage:
         per_doc.setdefault(str(meta["document_id"]), []).append(cid)
     orphans = {d: ids for d, ids in per_doc.items() if d not in committed}
     incomplete = [d for i, d in committed.items() if len(per_doc.get(i, [])) != d.chunks]
-    return Damage(orphans, incomplete)
+    prints = store.prints(lambda c: c.get(include=[]))["ids"]
+    return Damage(orphans, incomplete, [i for i in prints if i not in committed])
 
 
 def repair(store: Store, damage: Damage | None = None) -> list[str]:
@@ -49,4 +52,6 @@ def repair(store: Store, damage: Damage | None = None) -> list[str]:
         store.chunks(lambda c: c.delete(ids=orphans))
     for doc in damage.incomplete:
         store.delete(doc.id)
+    if damage.fingerprints:
+        store.prints(lambda c: c.delete(ids=damage.fingerprints))
     return damage.lines("removed")
