@@ -147,7 +147,7 @@ def check(env: dict[str, str], expected: int, settings: Settings) -> dict[str, A
         "expected": expected,
         "distinct_urls": len({d.url for d in documents}),
         "doctor_exit": doctor.returncode,
-        "doctor": doctor.stdout.decode().strip().splitlines()[-1:],
+        "doctor": (doctor.stdout + doctor.stderr).decode().strip().splitlines()[-2:],
     }
 
 

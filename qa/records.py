@@ -41,8 +41,8 @@ def upsert_chunks(
     )
 
 
-def page(collection: Collection, include: Include, limit: int, offset: int) -> Any:
-    return collection.get(include=include, limit=limit, offset=offset)
+def page(collection: Collection, include: Include, where: Any, limit: int, offset: int) -> Any:
+    return collection.get(include=include, where=where, limit=limit, offset=offset)
 
 
 def document_meta(document: Document, chunks: int) -> Metadata:

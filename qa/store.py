@@ -150,12 +150,8 @@ class Store:
         """Every document (or those with the given key) by title; with ``text=False`` the
         texts are not read (``text`` is empty), for listings."""
         include: Include = ["documents", "metadatas"] if text else ["metadatas"]
-        got = self.docs(lambda c: c.get(where={"key": key} if key else None, include=include))
-        texts = stored(got["documents"]) if text else None
-        found = [
-            document_of(i, texts[n] if texts else "", m)
-            for n, (i, m) in enumerate(zip(got["ids"], stored(got["metadatas"]), strict=True))
-        ]
+        rows = _rows(self.docs, include, {"key": key} if key else None)
+        found = [document_of(i, t, m) for i, t, m in rows]
         return sorted(found, key=lambda d: (d.title.lower(), d.id))
 
     def document_ids(self) -> list[str]:
@@ -196,17 +192,13 @@ class Store:
         (with ``text=False`` the texts are not read: "")."""
         committed = set(self.document_ids())
         include: Include = ["documents", "metadatas"] if text else ["metadatas"]
-        for offset in itertools.count(0, size):
-            got = self.chunks(partial(page, include=include, limit=size, offset=offset))
-            texts = stored(got["documents"]) if text else [""] * len(got["ids"])
-            rows = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
-            yield [
-                (i, t, dict(m))
-                for i, t, m in rows
-                if m is not None and t is not None and m["document_id"] in committed
-            ]
-            if len(got["ids"]) < size:
-                return
+        rows = (r for r in _rows(self.chunks, include) if r[2]["document_id"] in committed)
+        while part := list(itertools.islice(rows, size)):
+            yield part
+
+    def chunk_metadata(self) -> Iterator[tuple[str, Metadata]]:
+        """(id, metadata) of every chunk, committed or not (for ``qa.upkeep``)."""
+        return ((i, m) for i, _, m in _rows(self.chunks, ["metadatas"]))
 
     def all_chunks(self) -> list[tuple[Chunk, Metadata]]:
         """Every chunk of a committed document, with its metadata."""
@@ -262,3 +254,17 @@ class Store:
     def counts(self) -> tuple[int, int]:
         """(documents, chunks)."""
         return self.docs(lambda c: c.count()), self.chunks(lambda c: c.count())
+
+
+def _rows(
+    read: Guarded, include: Include, where: Any = None
+) -> Iterator[tuple[str, str, Metadata]]:
+    """Every record of a collection (``where`` it matches) as (id, text, metadata), read a
+    page at a time: Chroma cannot return tens of thousands of metadata at once."""
+    for offset in itertools.count(0, PAGE):
+        got = read(partial(page, include=include, where=where, limit=PAGE, offset=offset))
+        texts = stored(got["documents"]) if "documents" in include else [""] * len(got["ids"])
+        rows = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
+        yield from ((i, t, dict(m)) for i, t, m in rows if m is not None and t is not None)
+        if len(got["ids"]) < PAGE:
+            return

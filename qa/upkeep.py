@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qa.models import Document
-from qa.records import stored
 from qa.store import Store
 
 
@@ -31,9 +30,8 @@ def check(store: Store) -> Damage:
     """What an interrupted write left: chunks without their document record, and
     documents whose chunks are not all there. Changes nothing."""
     committed = {d.id: d for d in store.documents()}
-    got = store.chunks(lambda c: c.get(include=["metadatas"]))
     per_doc: dict[str, list[str]] = {}
-    for cid, meta in zip(got["ids"], stored(got["metadatas"]), strict=True):
+    for cid, meta in store.chunk_metadata():
         per_doc.setdefault(str(meta["document_id"]), []).append(cid)
     orphans = {d: ids for d, ids in per_doc.items() if d not in committed}
     incomplete = [d for i, d in committed.items() if len(per_doc.get(i, [])) != d.chunks]
