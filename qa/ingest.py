@@ -142,13 +142,12 @@ class Ingestor:
         ]
         earlier: list[tuple[str, Fingerprint, str | None]] = []
         for (item, old), mine in zip(todo, prints, strict=True):
-            alike = [
+            scored = [
                 (mine.similarity(fp), i, o)
                 for i, fp, o in stored + earlier
-                if i not in old  # its own earlier version is no other outlet's
-                and mine.shares_band(fp)
-                and mine.similarity(fp) >= self.near_duplicate
+                if i not in old and mine.shares_band(fp)  # its own old version: no other outlet
             ]
+            alike = [x for x in scored if x[0] >= self.near_duplicate]
             best = max(alike, default=None)
             earlier.append((item.id, mine, best and (best[2] or best[1])))
         return [o for _, _, o in earlier]

@@ -163,9 +163,11 @@ class Keywords:
         found = KeywordIndex.load(self.folder, revision)
         if found is not None:
             return found
-        KeywordIndex.build(self.store, revision).save(self.folder)
+        built = KeywordIndex.build(self.store, revision)
+        built.save(self.folder)
         self._prune(revision)
-        return KeywordIndex.load(self.folder, revision) or KeywordIndex.build(self.store, revision)
+        # the mapped copy, so that the built arrays are freed
+        return KeywordIndex.load(self.folder, revision) or built
 
     def _prune(self, keep: str) -> None:
         """Remove the indexes of older revisions (a process that still maps one keeps its

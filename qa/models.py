@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from datetime import date
 from typing import Any, Literal
 
@@ -102,7 +101,7 @@ def day_number(value: date) -> int:
 
 class Filters(BaseModel):
     """Optional restrictions on retrieval, as a Chroma ``where`` clause on the chunks'
-    metadata (the dense side) and as the same test in Python (the keyword side)."""
+    metadata (the keyword side applies the same test to its arrays: ``qa.keywords``)."""
 
     document_id: str | None = None
     source: str | None = None
@@ -123,22 +122,6 @@ class Filters(BaseModel):
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def admits(self, meta: Mapping[str, Any]) -> bool:
-        """Whether a chunk with this metadata passes, as ``where`` would decide."""
-        day = meta.get("published_day")
-        return (
-            (not self.document_id or meta.get("document_id") == self.document_id)
-            and (not self.source or meta.get("source") == self.source)
-            and (
-                not self.published_after
-                or (day is not None and day >= day_number(self.published_after))
-            )
-            and (
-                not self.published_before
-                or (day is not None and day <= day_number(self.published_before))
-            )
-        )
 
 
 class Turn(BaseModel):
