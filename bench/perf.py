@@ -83,10 +83,10 @@ def reading_floor(service: Service, pool: Iterator[str]) -> dict[str, Any]:
         return {}
     queries = take(pool, FLOOR_QUERIES)
     texts = {q: [p.text for p in service.search(q, service.settings.k)] for q in queries}
-    embed = service.embedder.model
+    encoder = service.embedder.encoder  # without the embedder's cache
 
     def call(q: str) -> None:
-        embed.encode([q], normalize_embeddings=True, show_progress_bar=False)
+        encoder.encode([q])
         reader.read(q, texts[q])
 
     latencies = sequential(call, queries)
@@ -99,12 +99,10 @@ def ingest(service: Service, feed: Callable[[Service], Any]) -> dict[str, Any]:
     seconds = timed_ms(lambda: feed(service)) / 1000
     documents, chunks = service.store.counts()
     texts = [c.text for c, _ in service.store.all_chunks()]
-    model, batch = service.embedder.model, service.settings.embedding_batch_size
+    encoder = service.embedder.encoder
 
     def encode() -> Any:  # what Embedder.encode calls, without its cache
-        return model.encode(
-            texts, batch_size=batch, normalize_embeddings=True, show_progress_bar=False
-        )
+        return encoder.encode(texts)
 
     raw = timed_ms(encode) / 1000
     return {
@@ -160,7 +158,7 @@ def corpus(
         settings = settings_for(Path(tmp), f"perf-{name}")
         result: dict[str, Any] = {"ingest": ingest(build_service(settings, embedder), feed)}
         print(f"  {name} ingest: {result['ingest']}", file=sys.stderr)
-        fresh = Embedder(settings.embedding_model, settings.embedding_batch_size)
+        fresh = Embedder.from_settings(settings)
         result["in_process"] = in_process(build_service(settings, fresh), pool, n)
         print(f"  {name} in-process: {result['in_process']}", file=sys.stderr)
         result["http"] = over_http(settings, pool, n, Path(tmp))
@@ -173,8 +171,8 @@ def main(argv: list[str] | None = None) -> None:
     data: dict[str, Any] = {"environment": report.environment(), "requests": args.requests}
     pool = questions(args.squad, args.seed)
     settings = Settings()
-    embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
-    embedder.model.encode(["warm-up"] * 8, show_progress_bar=False)
+    embedder = Embedder.from_settings(settings)
+    embedder.encoder.encode(["warm-up"] * 8)
     data["floor"] = floor(embedder, pool)
     print(f"floor: {data['floor']}", file=sys.stderr)
     articles = load_squad(args.squad).articles

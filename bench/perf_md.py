@@ -10,8 +10,9 @@ NOTES = """## How the figures are made
 
 - **Ingest**: `Service.ingest` (squad: 2,067 `Article`s; seeds: `ingest_paths(seeds/)`)
   into an empty temporary store: reading, sentence splitting, chunking, embedding, Chroma
-  writes. **Raw encode**: right after, the model's own `SentenceTransformer.encode` on
-  the same chunk texts (batch size QA_EMBEDDING_BATCH_SIZE, normalised), no cache.
+  writes. **Raw encode**: right after, the service's own encoder (`Embedder.encoder`, by
+  default the int8 ONNX model) on the same chunk texts (batch size
+  QA_EMBEDDING_BATCH_SIZE), no cache.
   Overhead = ingest time / raw encode time (1.0 would mean ingest is all embedding).
 - **Floor**: `embedder.encode([q])` for one distinct, uncached question: no query can be
   answered faster than its own embedding.

@@ -64,7 +64,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def fresh_embedder(settings: Settings) -> Embedder:
-    return Embedder(settings.embedding_model, settings.embedding_batch_size)
+    return Embedder.from_settings(settings)
 
 
 def factories(settings: Settings, directory: Path) -> list[Callable[[], System]]:

@@ -23,6 +23,8 @@ def load() -> list[float]:
 def environment() -> dict[str, Any]:
     import torch
 
+    from qa.settings import Settings
+
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "python": platform.python_version(),
@@ -30,6 +32,7 @@ def environment() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
+        "embedding_backend": Settings().embedding_backend,
         "load_average_at_start": load(),
     }
 

@@ -15,12 +15,15 @@ NOTES = """## How the figures are made
   stage's number of chunks, through `qa ingest <folder>` in a subprocess.
 - **Ingest chunks/s**: the stage's new chunks over the wall time of `qa ingest` (model
   load, reading, chunking, embedding, Chroma writes, and the keyword index it saves at the
-  end). **Raw encode**: `SentenceTransformer.encode` on the first 2,000 chunk texts of the
-  stage, in the bench process, right after.
-- **Floor**: one query embedding (`encode([q])`) of a distinct question, in the bench
-  process. **HTTP**: a server (`uvicorn`, `QA_RATE_LIMIT=off`) started over the store after
-  each stage; `GET /search?k=5`, then `POST /chat`, one client, a distinct SQuAD question
-  each; then `POST /documents` of 8 new archive articles, one at a time.
+  end). **Raw encode**: the service's own encoder (`Embedder.encoder.encode`: the
+  embedding model as the service runs it, by default int8 ONNX through onnxruntime,
+  without the embedder's cache) on the first 2,000 chunk texts of the stage, in the bench
+  process, right after.
+- **Floor**: one query embedding (`Embedder.encoder.encode([q])`) of a distinct question,
+  in the bench process. **HTTP**: a server (`uvicorn`, `QA_RATE_LIMIT=off`) started over
+  the store after each stage; `GET /search?k=5`, then `POST /chat`, one client, a
+  distinct SQuAD question each; then `POST /documents` of 8 new archive articles, one at
+  a time.
 - **RSS**: the server's peak (`VmHWM`) and current resident memory after its requests.
 - **Killed ingest**: in the last stage, `qa ingest` is killed with SIGKILL after the given
   seconds and run again on the same files; then every article must be stored exactly once
@@ -64,7 +67,8 @@ def markdown(data: dict[str, Any]) -> str:
     lines = ["# Scale: the service at growing archive sizes", ""]
     lines += [
         f"Run {cell(env.get('date'))}, {cell(env.get('cpus'))} CPUs, "
-        f"{cell(env.get('run_seconds'))} s; load average at the end "
+        f"{cell(env.get('run_seconds'))} s, embedder {cell(env.get('embedding_backend'))}; "
+        "load average at the end "
         f"{cell(env.get('load_average_at_end'))}.",
         "",
     ]

