@@ -181,6 +181,8 @@ def serve_and_measure(
             "search": load(server.url, [search_request(q) for q in questions[:half]], 1),
             "chat": load(server.url, [chat_request(q) for q in questions[half:]], 1),
             "post_document": load(server.url, posts, 1),
+            # the first search after a write: the keyword index of the new revision
+            "search_after_post": load(server.url, [search_request(questions[0])], 1),
             "memory": memory_mb(server.process.pid),
         }
     return out
