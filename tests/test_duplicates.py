@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from qa.api import create_app
 from qa.duplicates import Fingerprint, resemblance
 from qa.embeddings import Embedder
+from qa.ingest import BATCH
 from qa.models import Article, Question
 from qa.service import Service, build_service
 from qa.settings import Settings
@@ -88,6 +89,22 @@ def test_within_one_batch_and_a_copy_of_a_copy_points_at_the_original(service: S
         ("Tehran wants Trump held", original.id),
         ("Third outlet", original.id),
     ]
+
+
+def test_across_the_batches_of_one_run_copies_and_repeats_are_seen(service: Service) -> None:
+    """The ingest pipeline chunks and embeds later batches before earlier ones are written:
+    a near-copy two batches after its original, and a repeat of an article, still count."""
+    original, copy = original_and_copy()
+    fillers = [
+        Article(title=f"Filler {n}", text=" ".join(f"word{n}x{i}" for i in range(12)) + ".")
+        for n in range(BATCH * 2)
+    ]
+    articles = [original, *fillers, copy, original]  # the copy and repeat in the third batch
+    report = service.ingest(articles)
+    assert [(t, o) for t, _, o in report.near_copies] == [("Tehran wants Trump held", original.id)]
+    assert report.unchanged == [original.title] and len(report.added) == len(articles) - 1
+    assert report.document_ids == [a.id for a in articles]
+    assert service.store.counts()[0] == len(articles) - 1
 
 
 def test_sharing_a_quotation_is_not_a_near_copy(service: Service) -> None:
