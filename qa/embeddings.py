@@ -10,14 +10,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from qa.errors import QAError
-from qa.settings import BUNDLED_MODEL, Settings
-
-Backend = Literal["onnx-int8", "onnx", "sentence-transformers"]
+from qa.settings import BUNDLED_MODEL, Backend, Settings
 
 
 def resolve_model(name: str) -> str:
@@ -81,7 +79,6 @@ class Embedder:
     ):
         self.encoder = encoder or load_encoder(model, backend, batch_size)
         self.name = model
-        self.backend = backend
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_bytes, self._held = cache_bytes, 0
         self._lock = threading.Lock()
@@ -92,7 +89,7 @@ class Embedder:
         encoder = load_encoder(
             s.embedding_model, s.embedding_backend, s.embedding_batch_size, s.embedding_cache_dir
         )
-        return cls(s.embedding_model, backend=s.embedding_backend, encoder=encoder)
+        return cls(s.embedding_model, encoder=encoder)
 
     @property
     def dimension(self) -> int:

@@ -27,6 +27,7 @@ class OnnxEncoder:
         self.tokenizer.enable_truncation(int(config["max_length"]))
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
+        # idle threads sleep: the reader's session and the ingest's other threads share the cores
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]

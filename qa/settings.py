@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+Backend = Literal["onnx-int8", "onnx", "sentence-transformers"]  # how the embedder runs
 
 
 class Settings(BaseSettings):
@@ -36,7 +37,7 @@ class Settings(BaseSettings):
     # precision (the vectors of sentence-transformers); or sentence-transformers itself
     # (any model it loads, a hub name too). The exports are kept in embedding_cache_dir
     # (default ~/.cache/qa/embedders).
-    embedding_backend: Literal["onnx-int8", "onnx", "sentence-transformers"] = "onnx-int8"
+    embedding_backend: Backend = "onnx-int8"
     embedding_cache_dir: Path | None = None
     embedding_batch_size: int = 32
 
