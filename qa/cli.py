@@ -64,7 +64,8 @@ def ingest(
     service = _service()
     report = _run(lambda: service.ingest_paths(paths or [settings.default_ingest_path]))
     typer.echo(report.summary())
-    _run(service.retriever.keywords.current)  # the keyword index, saved for the servers
+    # the keyword index brought up to date, and saved anew when much was added
+    _run(lambda: service.retriever.keywords.current(compact=True))
     if report.rejected and not (report.added or report.unchanged or report.replaced):
         raise typer.Exit(1)
 

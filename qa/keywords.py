@@ -1,128 +1,75 @@
-"""The keyword side of retrieval: a BM25 index (bm25s) over every committed chunk of the
-store, built once per revision of the store and shared.
+"""The keyword side of retrieval: BM25 over every committed chunk of the store, kept up to
+date without rebuilding it on a search.
 
-Whoever first needs the index of a revision (``qa ingest`` at its end, else the first
-search) builds it page by page from the store and saves it in a folder named after the
-revision; every other process, and the same one after a restart, memory-maps those files
-(BM25 matrix, chunk ids, and the metadata the filters need) instead of building it again,
-so a worker holds neither the archive's text nor its tokens. A write by any process
-changes the revision, so the next search sees it. ``qa doctor`` checks the index against
-the documents.
+It is a saved index (``qa.keyword_index``: built once, saved in a folder beside the store,
+memory-mapped by every process that shares the folder) plus what the store's log of
+writes says happened since: the chunks added since, held in memory (``qa.keyword_delta``,
+scored with the saved index's statistics), and the documents deleted since, masked out.
+A write changes the store's revision; the next search reads the log and only the new
+chunks, whatever the archive's size. A writer (``qa ingest`` at its end) compacts: when
+the chunks added since are many, it builds and saves a new index, forgets the log records
+it took in, and removes the old index. ``qa doctor`` checks the index against the store.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import bm25s
 import numpy as np
-from bm25s.tokenization import Tokenized, Tokenizer
 
-from qa.models import Filters, day_number
+from qa.keyword_delta import Delta
+from qa.keyword_index import Hit, KeywordIndex, admitted
+from qa.models import Filters
 from qa.store import Store
-from qa.text import stemmer, tokenize
+from qa.text import tokenize
 
-FIELDS = ("chunk_ids", "document_ids", "sources", "days")
 STALE_BUILD_S = 3600  # a half-written folder this old was left by a killed builder
+COMPACT_AT = 2000  # chunks added since the saved index, at least, for a writer to rebuild it
 
 
 @dataclass
-class KeywordIndex:
-    """BM25 over the chunks of the store at one revision, and per chunk (in the same order)
-    its id, its document's id, source and publication day (0: none), for the filters."""
+class View:
+    """The keyword index at one revision of the store: the saved index less the rows of
+    deleted documents (``dead``), with the chunks added since (``delta``)."""
 
     revision: str
-    chunk_ids: np.ndarray
-    document_ids: np.ndarray
-    sources: np.ndarray
-    days: np.ndarray
-    bm25: bm25s.BM25 | None
+    base: KeywordIndex
+    dead: np.ndarray  # per row of ``base``: its document was deleted since
+    delta: Delta
+    gone: frozenset[str] = frozenset()  # the documents deleted since
 
     def __len__(self) -> int:
-        return len(self.chunk_ids)
+        return int(len(self.base) - self.dead.sum()) + len(self.delta)
 
-    @classmethod
-    def build(cls, store: Store, revision: str) -> KeywordIndex:
-        """Read the store a page at a time; only the tokens' ids are kept while reading."""
-        tokenizer = Tokenizer(stopwords="en", stemmer=stemmer())
-        tokens: list[list[int]] = []
-        ids: list[str] = []
-        documents: list[str] = []
-        sources: list[str] = []
-        days: list[int] = []
-        for page in store.chunk_pages():
-            texts = [text for _, text, _ in page]
-            tokens += tokenizer.tokenize(texts, return_as="ids", show_progress=False)
-            for chunk_id, _, meta in page:
-                ids.append(chunk_id)
-                documents.append(str(meta["document_id"]))
-                sources.append(str(meta.get("source") or ""))
-                days.append(int(meta.get("published_day") or 0))
-        bm25 = None
-        if ids:
-            bm25 = bm25s.BM25()
-            bm25.index(Tokenized(tokens, tokenizer.get_vocab_dict()), show_progress=False)
-        ids_, documents_, sources_ = (np.array(a, dtype=str) for a in (ids, documents, sources))
-        return cls(revision, ids_, documents_, sources_, np.array(days, dtype=np.int32), bm25)
+    def holds(self, document_id: str) -> bool:
+        """Whether the document was committed, and not deleted, at this revision."""
+        if document_id in self.delta.documents:
+            return True
+        return document_id in self.base.documents and document_id not in self.gone
 
-    def save(self, folder: Path) -> Path:
-        """Into ``folder/<revision>``, whole or not at all (written aside, then renamed)."""
-        target = folder / self.revision
-        aside = folder / f".building-{uuid.uuid4().hex}"
-        aside.mkdir(parents=True)
-        for name in FIELDS:
-            np.save(aside / f"{name}.npy", getattr(self, name), allow_pickle=False)
-        if self.bm25 is not None:
-            self.bm25.save(aside / "bm25", show_progress=False)
-        try:
-            os.rename(aside, target)
-        except OSError:  # another process saved the same revision first: keep its copy
-            shutil.rmtree(aside, ignore_errors=True)
-        return target
+    @property
+    def chunk_ids(self) -> np.ndarray:
+        return np.concatenate([self.base.chunk_ids[~self.dead], self.delta.chunk_ids])
 
-    @classmethod
-    def load(cls, folder: Path, revision: str) -> KeywordIndex | None:
-        """The saved index of ``revision``, memory-mapped; None when there is none."""
-        where = folder / revision
-        if not where.is_dir():
-            return None
-        ids, documents, sources, days = (
-            np.load(where / f"{name}.npy", mmap_mode="r") for name in FIELDS
-        )
-        bm25 = None
-        if (where / "bm25").is_dir():
-            bm25 = bm25s.BM25.load(where / "bm25", mmap=True, show_progress=False)
-        return cls(revision, ids, documents, sources, days, bm25)
+    @property
+    def document_ids(self) -> np.ndarray:
+        return np.concatenate([self.base.document_ids[~self.dead], self.delta.document_ids])
 
     def search(self, query: str, n: int, filters: Filters | None = None) -> list[str]:
         """The ids of at most ``n`` chunks that share a term with ``query``, best first."""
-        terms = tokenize([query])
-        if self.bm25 is None or not terms[0]:
-            return []
-        mask = None if filters is None else self._admitted(filters).astype(np.float32)
-        n = min(n, len(self))
-        rows, scores = self.bm25.retrieve(terms, k=n, show_progress=False, weight_mask=mask)
-        return [str(self.chunk_ids[i]) for i, s in zip(rows[0], scores[0], strict=True) if s > 0]
-
-    def _admitted(self, f: Filters) -> np.ndarray:
-        """Which chunks pass the filters, as the store's ``where`` would decide."""
-        keep = np.ones(len(self), dtype=bool)
-        if f.document_id:
-            keep &= self.document_ids == f.document_id
-        if f.source:
-            keep &= self.sources == f.source
-        if f.published_after:
-            keep &= self.days >= day_number(f.published_after)
-        if f.published_before:
-            keep &= (self.days > 0) & (self.days <= day_number(f.published_before))
-        return keep
+        terms = tokenize([query])[0]
+        hits: list[Hit] = []
+        for side, mask in ((self.base, ~self.dead), (self.delta, None)):
+            if filters is not None:
+                keep = admitted(filters, side.document_ids, side.sources, side.days)
+                mask = keep if mask is None else keep & mask
+            hits += side.search(terms, n, mask)
+        return [i for i, _ in sorted(hits, key=lambda h: -h[1])[:n]]
 
     def problems(self, store: Store) -> list[str]:
         """Where the index disagrees with the store's committed chunks (for ``qa doctor``)."""
@@ -147,31 +94,72 @@ class Keywords:
     def __init__(self, store: Store, folder: Path | None = None):
         self.store = store
         self.folder = folder
-        self._index: KeywordIndex | None = None
+        self._view: View | None = None
+        self._base: KeywordIndex | None = None
         self._lock = threading.Lock()
 
-    def current(self) -> KeywordIndex:
+    def current(self, compact: bool = False) -> View:
+        """The index at the store's revision; with ``compact`` (a writer), a new saved
+        index first when many chunks were added since the saved one."""
         revision = self.store.revision()
         with self._lock:
-            if self._index is None or self._index.revision != revision:
-                self._index = self._load_or_build(revision)
-            return self._index
+            view = self._view
+            if view is None or view.revision != revision:
+                view = self._view = self._read(revision)
+            if compact and len(view.delta) >= max(COMPACT_AT, len(view.base) // 10):
+                view = self._view = self._over(revision, self._build(revision))
+            return view
 
-    def _load_or_build(self, revision: str) -> KeywordIndex:
-        if self.folder is None:
-            return KeywordIndex.build(self.store, revision)
-        found = KeywordIndex.load(self.folder, revision)
-        if found is not None:
-            return found
-        built = KeywordIndex.build(self.store, revision)
-        built.save(self.folder)
-        self._prune(revision)
-        # the mapped copy, so that the built arrays are freed
-        return KeywordIndex.load(self.folder, revision) or built
+    def _read(self, revision: str) -> View:
+        base = self._newest()
+        return self._over(revision, base or self._build(revision))
+
+    def _over(self, revision: str, base: KeywordIndex) -> View:
+        """``base`` with what the log says was written since it was built."""
+        log = np.array(self.store.log(), dtype=str)
+        writes = self.store.writes(log[~np.isin(log, base.writes)].tolist())
+        # a chunk written again (a re-ingest) is in the log more than once
+        added = np.unique(
+            np.array([i for w in writes if w.kind == "added" for i in w.ids], dtype=str)
+        )
+        rows = self.store.chunk_rows(added[~np.isin(added, base.chunk_ids)].tolist())
+        committed = self.store.existing([str(m["document_id"]) for _, _, m in rows])
+        deleted = {i for w in writes if w.kind == "deleted" for i in w.ids}
+        gone = list(deleted - self.store.existing(list(deleted)))
+        dead = np.isin(base.document_ids, gone)
+        delta = Delta([r for r in rows if r[2]["document_id"] in committed], base)
+        return View(revision, base, dead, delta, frozenset(gone))
+
+    def _newest(self) -> KeywordIndex | None:
+        """The most recently saved index (the one this process holds, if that is it)."""
+        if self.folder is None or not self.folder.is_dir():
+            return self._base
+        saved = [p for p in self.folder.iterdir() if not p.name.startswith(".")]
+        for where in sorted(saved, key=lambda p: (p.stat().st_mtime, p.name), reverse=True):
+            if self._base is not None and self._base.name == where.name:
+                return self._base
+            try:
+                self._base = KeywordIndex.load(where)
+            except (OSError, ValueError, KeyError):  # half gone: removed by a compaction
+                continue
+            return self._base
+        return None
+
+    def _build(self, revision: str) -> KeywordIndex:
+        """A new saved index of every committed chunk, taking in the log as it was before;
+        older saved indexes removed."""
+        log = self.store.log()
+        built = KeywordIndex.build(self.store.chunk_pages(), revision, log)
+        if self.folder is not None:
+            built.save(self.folder)
+            self._prune(revision)
+            built = KeywordIndex.load(self.folder / revision) or built  # mapped: frees arrays
+        self._base = built
+        return built
 
     def _prune(self, keep: str) -> None:
-        """Remove the indexes of older revisions (a process that still maps one keeps its
-        pages until it moves on) and what a killed builder left."""
+        """Remove older saved indexes (a process that still maps one keeps its pages until
+        it moves on) and what a killed builder left."""
         assert self.folder is not None
         for entry in self.folder.iterdir():
             building = entry.name.startswith(".building-")

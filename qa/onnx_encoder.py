@@ -25,13 +25,19 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(int(config["max_length"]))
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        # idle threads sleep: the reader's session and the ingest's other threads share the cores
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(
-            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
+
+        def session(threads: int) -> ort.InferenceSession:
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            # idle threads sleep: the reader's session and the ingest's other threads share
+            # the cores
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            path = str(folder / "model.onnx")
+            return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+        self.session = session(threads)
+        # one text (a query) on one thread: as fast, and the search's other work gets a core
+        self.single = session(1)
         self.batch_size = batch_size
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
 
@@ -53,5 +59,5 @@ class OnnxEncoder:
             ids[row, : len(e.ids)] = e.ids
             mask[row, : len(e.ids)] = 1
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        (vectors,) = self.session.run(["embedding"], feed)
+        (vectors,) = (self.single if len(texts) == 1 else self.session).run(["embedding"], feed)
         return np.asarray(vectors, dtype=np.float32)

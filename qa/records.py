@@ -4,6 +4,7 @@ no None values, and compares numbers, not dates), and back."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -25,9 +26,30 @@ def clean(meta: Mapping[str, Any]) -> Metadata:
 
 
 def chunk_meta(document: Document, chunk: Chunk) -> Metadata:
+    """Its place, and what a search shows of its document, so that a search need not read
+    the document records."""
     day = day_number(document.published) if document.published else None
     shared = {"document_id": document.id, "source": document.source, "published_day": day}
-    return clean({**shared, "start": chunk.start, "end": chunk.end})
+    shown = {"title": document.title, "near_duplicate_of": document.near_duplicate_of}
+    return clean({**shared, **shown, "start": chunk.start, "end": chunk.end})
+
+
+def heading_of(meta: Mapping[str, Any]) -> Document | None:
+    """The document of a chunk as its metadata shows it (no text, no key), or None for a
+    chunk stored before chunks carried their document's title."""
+    if "title" not in meta:
+        return None
+    day = int(meta.get("published_day") or 0)
+    published = date(day // 10_000, day // 100 % 100, day % 100) if day else None
+    return Document(
+        id=str(meta["document_id"]),
+        title=str(meta["title"]),
+        source=meta.get("source"),
+        published=published,
+        near_duplicate_of=meta.get("near_duplicate_of"),
+        key="",
+        text="",
+    )
 
 
 def upsert_chunks(
@@ -39,6 +61,16 @@ def upsert_chunks(
         documents=[c.text for _, c in part],
         metadatas=[chunk_meta(d, c) for d, c in part],
     )
+
+
+def upsert_record(collection: Collection, record_id: str, text: str, meta: Metadata) -> None:
+    """One record without a vector of its own (Chroma wants one: a constant)."""
+    one = np.ones((1, 1), dtype=np.float32)
+    collection.upsert(ids=[record_id], embeddings=one, documents=[text], metadatas=[meta])
+
+
+def by_ids(collection: Collection, ids: list[str]) -> Any:
+    return collection.get(ids=ids, include=["documents", "metadatas"])
 
 
 def page(collection: Collection, include: Include, where: Any, limit: int, offset: int) -> Any:

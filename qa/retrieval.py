@@ -11,6 +11,7 @@ back), so the retriever fits any LangChain pipeline:
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -21,8 +22,9 @@ from pydantic import ConfigDict
 from qa.duplicates import resemblance
 from qa.embeddings import Embedder
 from qa.errors import EmptyStore
-from qa.keywords import KeywordIndex, Keywords
+from qa.keywords import Keywords, View
 from qa.models import Chunk, Document, Filters, Passage
+from qa.records import chunk_of, heading_of
 from qa.store import Store
 from qa.text import is_duplicate, normalized
 
@@ -50,6 +52,7 @@ class Retriever(BaseRetriever):
     rrf_k: int = 60
     fetch: int = 30  # candidates from each side
     near_duplicate: float = 0.7  # passages of near-copy articles this alike are shown once
+    article_share: float = 0.5  # of the k passages, at most this part from one article
 
     def _get_relevant_documents(
         self,
@@ -65,29 +68,37 @@ class Retriever(BaseRetriever):
         self, query: str, k: int | None = None, filters: Filters | None = None
     ) -> list[Passage]:
         """The ``k`` best passages (default ``self.k``), each once."""
-        # the keyword side runs while the query is embedded (both release the GIL)
+        # the keyword side runs while the query is embedded (both release the GIL); both
+        # sides give ids only, and only the best of the fused ids are read from the store
         side = _KEYWORD_SIDE.submit(self._keyword, query, filters)
-        dense = self._dense(query, filters)
-        index, keyword, chunks = side.result()
+        dense = self.store.nearest(self.embedder.encode_query(query), self.fetch, filters)
+        index, keyword = side.result()
         if not len(index):
             raise EmptyStore()
-        chunks |= {c.id: c for c in dense}
         fused: dict[str, float] = {}
-        for ranked in ([c.id for c in dense], keyword):
+        for ranked in (dense, keyword):
             for rank, chunk_id in enumerate(ranked):
-                if chunk_id in chunks:
-                    fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
         ranked = sorted(fused, key=lambda c: -fused[c])
         want = k or self.k
-        # the documents of the best candidates first; of the rest only when those run short
+        # the best candidates first; the rest only when those run short
         for head in (ranked[: 2 * want], ranked):
-            # only chunks of committed documents (one may be deleted while this runs)
-            documents = self.store.documents_by_id([chunks[c].document_id for c in head])
-            committed = [c for c in head if chunks[c].document_id in documents]
+            chunks, documents = self._read(head, index)
+            committed = [c for c in head if c in chunks and chunks[c].document_id in documents]
             passages = self._distinct(committed, chunks, fused, documents, want)
             if len(passages) == want or len(head) == len(ranked):
                 break
         return passages
+
+    def _read(self, ids: list[str], index: View) -> tuple[dict[str, Chunk], dict[str, Document]]:
+        """These chunks (those stored), and their documents as the chunks show them: only
+        documents committed at the index's revision (one may be deleted while this runs)."""
+        rows = [r for r in self.store.chunk_rows(ids) if index.holds(str(r[2]["document_id"]))]
+        chunks = {i: chunk_of(i, t, m) for i, t, m in rows}
+        documents = {d.id: d for _, _, m in rows if (d := heading_of(m)) is not None}
+        if older := [c.document_id for c in chunks.values() if c.document_id not in documents]:
+            documents |= self.store.documents_by_id(older)  # stored before chunks showed them
+        return chunks, documents
 
     def _distinct(
         self,
@@ -99,8 +110,10 @@ class Retriever(BaseRetriever):
     ) -> list[Passage]:
         """The first ``k`` of ``ranked`` that repeat no passage before them; the same
         passage in a near-copy of a kept one's article joins it as one of its ``copies``."""
-        best = 2.0 / (self.rrf_k + 1)
+        best, want = 2.0 / (self.rrf_k + 1), k or self.k
+        share = max(1, math.ceil(want * self.article_share))
         kept: list[tuple[Passage, str, str]] = []  # passage, family, normalised text
+        later: list[tuple[Passage, str, str]] = []  # past their article's share
         for chunk_id in ranked:
             chunk, doc = chunks[chunk_id], documents[chunks[chunk_id].document_id]
             passage = Passage.of(chunk, doc, fused[chunk_id] / best)
@@ -110,12 +123,15 @@ class Retriever(BaseRetriever):
                 twin.copies.append(passage)
                 continue
             norm = normalized(chunk.text)
-            if is_duplicate(norm, [n for _, _, n in kept]):
+            if is_duplicate(norm, [n for _, _, n in kept + later]):
                 continue
-            kept.append((passage, family, norm))
-            if len(kept) == (k or self.k):
+            full = sum(p.document_id == doc.id for p, _, _ in kept) >= share
+            (later if full else kept).append((passage, family, norm))
+            if len(kept) == want:
                 break
-        return [p for p, _, _ in kept]
+        # other articles first; an article's passages past its share only when they run short
+        chosen = kept + later[: want - len(kept)]
+        return [p for p, _, _ in sorted(chosen, key=lambda c: -c[0].score)]
 
     def _same(self, kept: Passage, other: Passage) -> bool:
         """``other`` is ``kept`` as a near-copy of its article carries it."""
@@ -125,18 +141,10 @@ class Retriever(BaseRetriever):
             and resemblance(kept.text, other.text) >= self.near_duplicate
         )
 
-    def _keyword(
-        self, query: str, filters: Filters | None
-    ) -> tuple[KeywordIndex, list[str], dict[str, Chunk]]:
-        """The keyword index now, the ids of its best chunks, and those chunks."""
+    def _keyword(self, query: str, filters: Filters | None) -> tuple[View, list[str]]:
+        """The keyword index now, and the ids of its best chunks."""
         index = self.keywords.current()
-        ids = index.search(query, self.fetch, filters)
-        return index, ids, self.store.chunks_by_id(ids)
-
-    def _dense(self, query: str, filters: Filters | None) -> list[Chunk]:
-        return [
-            c for c, _ in self.store.query(self.embedder.encode_query(query), self.fetch, filters)
-        ]
+        return index, index.search(query, self.fetch, filters)
 
 
 __all__ = ["Retriever", "as_document", "as_passage"]

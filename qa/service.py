@@ -69,6 +69,7 @@ def build_service(
         near_duplicate=settings.near_duplicate_threshold,
         k=settings.k,
         rrf_k=settings.rrf_k,
+        article_share=settings.article_share,
     )
     chain = Chain(
         make_condenser(settings, chat_model),

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     k: int = Field(default=6, ge=1, le=50)
     max_k: int = 50
     rrf_k: int = 60
+    # of the k passages, at most this part from one article while others have some: the
+    # reader then sees what each outlet says
+    article_share: float = Field(default=0.5, gt=0.0, le=1.0)
 
     # Answering
     answerer: Literal["extractive", "llm"] = "extractive"  # llm: see "Language model"

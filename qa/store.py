@@ -3,10 +3,11 @@
 Four collections: ``<name>-chunks`` holds the passages with their embeddings (cosine),
 ``<name>-documents`` the full text and metadata of each article, ``<name>-fingerprints``
 the keys each article is found by as a near-copy (``qa.duplicates``), ``<name>-meta`` the
-revision. A document is written
-after its chunks and deleted before them, so its record is the commit marker: readers see
-only chunks of committed documents, and ``qa.upkeep`` removes what an interrupted write
-left. Every write ends with a new revision (``touch``), read in one lookup.
+revision and the log of writes. A document is written after its chunks and deleted before
+them, so its record is the commit marker: readers see only chunks of committed documents,
+and ``qa.upkeep`` removes what an interrupted write left. Every write logs what it touched
+(``writes``: the chunk ids it added, the document ids it deleted) and ends with a new
+revision (``touch``), read in one lookup.
 """
 
 from __future__ import annotations
@@ -16,13 +17,23 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
 from qa.errors import NotFound, StoreUnavailable
 from qa.models import Chunk, Document, Filters
-from qa.records import Metadata, chunk_of, document_meta, document_of, page, stored, upsert_chunks
+from qa.records import (
+    Metadata,
+    by_ids,
+    chunk_of,
+    document_meta,
+    document_of,
+    page,
+    stored,
+    upsert_chunks,
+    upsert_record,
+)
 from qa.store_client import Guarded, connect
 
 if TYPE_CHECKING:
@@ -32,6 +43,16 @@ if TYPE_CHECKING:
 
 WRITE_BATCH = 1000  # chunks a write sends at once (Chroma takes at most a few thousand)
 PAGE = 5000  # chunks a read of the whole store takes at once
+Kind = Literal["added", "deleted"]
+KINDS: tuple[Kind, ...] = ("added", "deleted")
+
+
+class Write(NamedTuple):
+    """One write as the log holds it: ``added`` chunk ids, or ``deleted`` document ids."""
+
+    id: str
+    kind: Kind
+    ids: tuple[str, ...]
 
 
 class Store:
@@ -85,7 +106,7 @@ class Store:
             ),
             where_,
         )
-        self.meta = Guarded(  # one record: the revision
+        self.meta = Guarded(  # the revision, and the log of writes
             lambda: self.client.get_or_create_collection(
                 f"{collection}-meta", embedding_function=None
             ),
@@ -108,6 +129,8 @@ class Store:
             self.chunks(partial(upsert_chunks, part=part, vectors=embeddings[at : at + len(part)]))
         if not written:
             return
+        # logged before the commit: a reader of the log keeps only what is committed
+        self._log("added", [c.id for _, c in rows])
         if fingerprints:
             self.prints(
                 lambda c: c.upsert(
@@ -131,6 +154,7 @@ class Store:
         self.docs(lambda c: c.delete(ids=[document_id]))
         self.chunks(lambda c: c.delete(where={"document_id": document_id}))
         self.prints(lambda c: c.delete(ids=[document_id]))
+        self._log("deleted", [document_id])
         self.touch()
 
     def touch(self) -> None:
@@ -138,6 +162,15 @@ class Store:
         (a keyword index, in any process) builds it again."""
         token, one = [uuid.uuid4().hex], np.ones((1, 1), dtype=np.float32)
         self.meta(lambda c: c.upsert(ids=["revision"], embeddings=one, documents=token))
+
+    def _log(self, kind: Kind, ids: Sequence[str]) -> None:
+        record = partial(
+            upsert_record,
+            record_id=f"{kind}-{uuid.uuid4().hex}",
+            text=" ".join(ids),
+            meta={"kind": kind},
+        )
+        self.meta(record)
 
     # -- reads --------------------------------------------------------------------------
     def document(self, document_id: str) -> Document:
@@ -180,6 +213,20 @@ class Store:
         where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
         return self.prints(lambda c: c.get(where=where, include=[]))["ids"]
 
+    def log(self) -> list[str]:
+        """The ids of the log's records: one per write, oldest or newest first alike."""
+        return [i for i, _, _ in _rows(self.meta, ["metadatas"], {"kind": {"$in": list(KINDS)}})]
+
+    def writes(self, ids: Sequence[str]) -> list[Write]:
+        """These records of the log."""
+        out: list[Write] = []
+        for at in range(0, len(ids), PAGE):
+            part = list(ids[at : at + PAGE])
+            got = self.meta(partial(by_ids, ids=part))
+            rows = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
+            out += [Write(i, m["kind"], tuple(t.split())) for i, t, m in rows]
+        return out
+
     def revision(self) -> str:
         """Changes with every write, by any process (``touch``); one record read."""
         got = self.meta(lambda c: c.get(ids=["revision"], include=["documents"]))
@@ -204,6 +251,16 @@ class Store:
         """Every chunk of a committed document, with its metadata."""
         return [(chunk_of(i, t, m), m) for page in self.chunk_pages() for i, t, m in page]
 
+    def chunk_rows(self, ids: Sequence[str]) -> list[tuple[str, str, Metadata]]:
+        """(id, text, metadata) of those of these chunks that are stored, a page at a time."""
+        out: list[tuple[str, str, Metadata]] = []
+        for at in range(0, len(ids), PAGE):
+            part = list(ids[at : at + PAGE])
+            got = self.chunks(partial(by_ids, ids=part))
+            rows = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
+            out += [(i, t, dict(m)) for i, t, m in rows if m is not None and t is not None]
+        return out
+
     def chunks_by_id(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """These chunks, those of them that are stored."""
         if not ids:
@@ -224,32 +281,19 @@ class Store:
         rows = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
         return {i: document_of(i, t, m) for i, t, m in rows}
 
-    def query(
+    def nearest(
         self, embedding: np.ndarray | Sequence[float], n: int, filters: Filters | None = None
-    ) -> list[tuple[Chunk, float]]:
-        """The ``n`` nearest chunks and their cosine similarity, best first (fewer when the
-        store holds fewer)."""
+    ) -> list[str]:
+        """The ids of the ``n`` nearest chunks, best first (only ids: cheaper than ``query``)."""
         got = self.chunks(
             lambda c: c.query(
                 query_embeddings=np.asarray([embedding], dtype=np.float32),
                 n_results=n,
                 where=filters.where() if filters else None,
-                include=["documents", "metadatas", "distances"],
+                include=[],
             )
         )
-        rows = zip(
-            got["ids"][0],
-            stored(got["documents"])[0],
-            stored(got["metadatas"])[0],
-            stored(got["distances"])[0],
-            strict=True,
-        )
-        # A chunk deleted while the query ran comes back without metadata or text: skip it.
-        return [
-            (chunk_of(i, t, m), 1.0 - float(d))
-            for i, t, m, d in rows
-            if m is not None and t is not None
-        ]
+        return list(got["ids"][0])
 
     def counts(self) -> tuple[int, int]:
         """(documents, chunks)."""

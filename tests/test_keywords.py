@@ -1,5 +1,6 @@
-"""The keyword index: built once per revision of the store, saved beside it, and
-memory-mapped by every other process instead of built again."""
+"""The keyword index: saved beside the store and memory-mapped by every other process
+instead of built again; what is written since is read from the store's log (the chunks
+added, the documents deleted), not rebuilt; a writer compacts."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa import keywords
 from qa.embeddings import Embedder
-from qa.keywords import KeywordIndex, Keywords
+from qa.keyword_index import KeywordIndex
+from qa.keywords import Keywords
 from qa.models import Article, Filters
 from qa.service import Service, build_service
 from qa.settings import Settings
+from qa.text import tokenize
 from tests.helpers import FLOODS
 
 
@@ -36,17 +40,73 @@ def test_a_second_process_maps_the_saved_index_instead_of_building(
     other = build_service(settings, embedder)  # as another worker would start
     index = other.retriever.keywords.current()
     assert index.revision == first.revision
-    assert isinstance(index.chunk_ids, np.memmap) and isinstance(index.document_ids, np.memmap)
+    base = index.base
+    assert isinstance(base.chunk_ids, np.memmap) and isinstance(base.document_ids, np.memmap)
     assert other.search("bridge river", k=1)[0].title == "Bridge"
 
 
-def test_a_write_makes_a_new_index_and_the_old_one_goes(service: Service) -> None:
+def no_build(*args: object) -> KeywordIndex:
+    raise AssertionError("the archive was indexed again")
+
+
+def test_a_write_is_searched_at_once_without_indexing_the_archive_again(
+    service: Service, settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     service.ingest([Article(title="Bridge", text="The mayor opened a bridge over the river.")])
-    old = service.retriever.keywords.current().revision
+    saved = service.retriever.keywords.current().revision
+    other = build_service(settings, embedder)  # another worker, mapping the saved index
+    assert other.search("bridge river", k=1)[0].title == "Bridge"
+    monkeypatch.setattr(KeywordIndex, "build", no_build)
+
     service.ingest([Article(title="Tunnel", text="Engineers dug a tunnel under the harbour.")])
-    assert service.search("tunnel harbour", k=1)[0].title == "Tunnel"
-    new = service.retriever.keywords.current().revision
-    assert new != old and revisions(service.settings.keyword_folder) == {new}
+    for worker in (service, other):
+        view = worker.retriever.keywords.current()
+        assert len(view.delta) == 1 and len(view) == 2
+        assert worker.search("tunnel harbour", k=1)[0].title == "Tunnel"
+    bridge = other.search("bridge river", k=1)[0].document_id
+    other.delete(bridge)
+    for worker in (service, other):
+        assert bridge not in worker.retriever.keywords.current().document_ids
+        assert all(p.document_id != bridge for p in worker.search("bridge river"))
+    assert revisions(settings.keyword_folder) == {saved}
+
+
+def test_a_writer_saves_a_new_index_when_much_was_added(
+    service: Service, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.ingest(FLOODS[:1])
+    first = service.retriever.keywords.current()
+    service.ingest(FLOODS[1:])
+    assert len(service.retriever.keywords.current(compact=True).delta) == 2  # too few
+    monkeypatch.setattr(keywords, "COMPACT_AT", 2)
+    view = service.retriever.keywords.current(compact=True)
+    assert view.base.name == view.revision != first.revision and not len(view.delta)
+    assert revisions(settings.keyword_folder) == {view.revision}
+    # the log records it took in are not read again
+    assert set(view.base.writes.tolist()) == set(service.store.log())
+    assert len(Keywords(service.store, settings.keyword_folder).current()) == 3
+
+
+@pytest.mark.parametrize(
+    "query", ["floods valley spring", "autumn floods", "valley undated", "spring autumn"]
+)
+def test_the_chunks_added_since_score_as_if_indexed_with_the_rest(
+    service: Service, query: str
+) -> None:
+    """Scored with the saved index's statistics and their own: the scores of a full
+    rebuild, and the same chunks found (the saved chunks keep the scores of their own build
+    until a writer compacts: an added chunk can outrank one it would tie with)."""
+    service.ingest_paths([service.settings.default_ingest_path])
+    service.ingest(FLOODS[:1])
+    service.retriever.keywords.current()
+    service.ingest(FLOODS[1:])
+    view = service.retriever.keywords.current()
+    rebuilt = KeywordIndex.build(service.store.chunk_pages(), "all")
+    terms = tokenize([query])[0]
+    full = rebuilt.search(terms, 10)
+    assert set(view.search(query, 10)) == {i for i, _ in full}
+    mine = dict(view.delta.search(terms, 10))
+    assert mine == pytest.approx({i: s for i, s in full if i in mine}, rel=1e-5)
 
 
 def test_a_half_written_index_is_never_loaded(service: Service, settings: Settings) -> None:
@@ -56,11 +116,12 @@ def test_a_half_written_index_is_never_loaded(service: Service, settings: Settin
     aside = settings.keyword_folder / ".building-killed"
     aside.mkdir(parents=True)
     (aside / "chunk_ids.npy").write_bytes(b"\x93NUMPY half")
-    assert KeywordIndex.load(settings.keyword_folder, revision) is None
+    assert KeywordIndex.load(settings.keyword_folder / revision) is None
     assert service.search("bridge", k=1)[0].title == "Bridge"
     assert revisions(settings.keyword_folder) == {revision, ".building-killed"}
 
 
+@pytest.mark.parametrize("saved", [3, 1], ids=["all saved", "two added since"])
 @pytest.mark.parametrize(
     ("filters", "titles"),
     [
@@ -73,12 +134,13 @@ def test_a_half_written_index_is_never_loaded(service: Service, settings: Settin
     ],
 )
 def test_the_keyword_side_filters_from_the_mapped_metadata(
-    service: Service, filters: Filters | None, titles: set[str]
+    service: Service, filters: Filters | None, titles: set[str], saved: int
 ) -> None:
-    service.ingest(FLOODS)
+    service.ingest(FLOODS[:saved])
     service.retriever.keywords.current()  # built and saved
+    service.ingest(FLOODS[saved:])
     index = Keywords(service.store, service.settings.keyword_folder).current()  # mapped
-    assert isinstance(index.sources, np.memmap)
+    assert isinstance(index.base.sources, np.memmap) and len(index.delta) == 3 - saved
     chunks = service.store.chunks_by_id(index.search("floods valley", 10, filters))
     documents = service.store.documents_by_id([c.document_id for c in chunks.values()])
     assert {d.title for d in documents.values()} == titles

@@ -160,7 +160,8 @@ def test_an_ingested_hostile_article_changes_nothing(
     tmp_path: Path, seeded_dir: Path, embedder: Embedder
 ) -> None:
     settings = Settings(vectorstore_dir=copy_store(seeded_dir, tmp_path / "store"), answerer="llm")
-    model = fake(citing("Brian Hook", HOOK))
+    # the model cites the seed's sentence, wherever the hostile note ranks
+    model = fake(citing("Brian Hook, dismissed", HOOK))
     service = build_service(settings, embedder, model)
     text = f"Brian Hook and the propaganda stunt, a note.\n{INJECTION}\nThe end of the note."
     service.ingest([Article(title="Note on Brian Hook's propaganda stunt", text=text)])
