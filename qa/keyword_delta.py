@@ -1,9 +1,15 @@
-"""BM25 over the few chunks written since the saved keyword index was built, held in
-memory and scored with the statistics of both together (chunk count, mean length,
-document frequencies), so its scores and the saved index's rank against each other."""
+"""BM25 over the chunks written since the saved keyword index was built, held in memory
+and scored with the statistics of both together (chunk count, mean length, document
+frequencies), so its scores and the saved index's rank against each other.
+
+``Added`` grows as writes come: each write's chunks are tokenised once, on the first search
+after it, never again. A ``Delta`` is a prefix of it (the chunks written up to one revision
+of the store), so a search that began before a write goes on seeing what it saw.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -16,40 +22,82 @@ from qa.text import tokenize
 K1, B = 1.5, 0.75  # bm25s's defaults, as the saved index uses them
 
 
-class Delta:
-    """The chunks ``rows`` beside ``base``: ``search`` scores them as if indexed with it."""
+class Added:
+    """The chunks written since ``base`` was built, in the order they were taken in:
+    append-only, so that every ``Delta`` taken from it stays as it was."""
 
-    def __init__(self, rows: Sequence[Row], base: KeywordIndex):
-        self.chunk_ids, self.document_ids, self.sources, self.days = columns(rows)
-        self.documents = frozenset(self.document_ids.tolist())
-        tokens = tokenize([t for _, t, _ in rows]) if rows else []
-        postings: dict[str, list[tuple[int, int]]] = {}
-        for row, counts in enumerate(Counter(t) for t in tokens):
-            for term, tf in counts.items():
-                postings.setdefault(term, []).append((row, tf))
-        # per term: the rows that hold it and how often
-        self.postings = {t: np.array(p, dtype=np.int64).T for t, p in postings.items()}
-        self.lengths = np.array([len(t) for t in tokens], dtype=np.float32)
+    def __init__(self, base: KeywordIndex):
         self.base = base
-        self.total = len(base) + len(rows)
-        self.mean_length = (base.length + float(self.lengths.sum())) / max(self.total, 1)
+        self.rows: list[Row] = []
+        self.ids: set[str] = set()
+        self.lengths: list[int] = []
+        self.postings: dict[str, list[tuple[int, int]]] = {}  # term: (row, count) per row
+
+    def append(self, rows: Sequence[Row]) -> Delta:
+        """Take in ``rows`` (those not taken in yet); the delta up to them."""
+        rows = [r for r in dict((r[0], r) for r in rows).values() if r[0] not in self.ids]
+        for tokens in tokenize([t for _, t, _ in rows]) if rows else []:
+            for term, tf in Counter(tokens).items():
+                self.postings.setdefault(term, []).append((len(self.lengths), tf))
+            self.lengths.append(len(tokens))
+        self.rows += [(i, "", m) for i, _, m in rows]  # the text is not kept
+        self.ids.update(i for i, _, _ in rows)
+        return Delta(self, len(self.rows))
+
+
+class Delta:
+    """The first ``size`` chunks of ``added``: ``search`` scores them as if indexed with
+    the saved ones."""
+
+    def __init__(self, added: Added, size: int):
+        self.added, self.size, self.base = added, size, added.base
+        self.lengths = np.array(added.lengths[:size], dtype=np.float32)
+        self.total = len(self.base) + size
+        self.mean_length = (self.base.length + float(self.lengths.sum())) / max(self.total, 1)
 
     def __len__(self) -> int:
-        return len(self.chunk_ids)
+        return self.size
 
-    def idf(self, term: str) -> float:
-        """Lucene's inverse document frequency over the saved chunks and these."""
-        df = self.base.frequency(term) + self.postings[term].shape[1]
-        return math.log(1 + (self.total - df + 0.5) / (df + 0.5))
+    @functools.cached_property
+    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return columns(self.added.rows[: self.size])
+
+    @property
+    def chunk_ids(self) -> np.ndarray:
+        return self._columns[0]
+
+    @property
+    def document_ids(self) -> np.ndarray:
+        return self._columns[1]
+
+    @property
+    def sources(self) -> np.ndarray:
+        return self._columns[2]
+
+    @property
+    def days(self) -> np.ndarray:
+        return self._columns[3]
+
+    @functools.cached_property
+    def documents(self) -> frozenset[str]:
+        return frozenset(self.document_ids.tolist())
+
+    def _posting(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of this prefix that hold ``term``, and how often."""
+        found = np.array(self.added.postings.get(term, ()), dtype=np.int64).reshape(-1, 2)
+        found = found[found[:, 0] < self.size]
+        return found[:, 0], found[:, 1]
 
     def search(self, terms: list[str], n: int, mask: np.ndarray | None = None) -> list[Hit]:
         """At most ``n`` of these chunks (those ``mask`` admits) sharing a term, best first."""
-        scores = np.zeros(len(self), dtype=np.float32)
+        scores = np.zeros(self.size, dtype=np.float32)
         norm = K1 * ((1 - B) + B * self.lengths / max(self.mean_length, 1e-9))
         for term in terms:  # a repeated query term counts again, as in bm25s
-            if term in self.postings:
-                rows, tf = self.postings[term]
-                scores[rows] += self.idf(term) * tf / (norm[rows] + tf)
+            rows, tf = self._posting(term)
+            if len(rows):
+                df = self.base.frequency(term) + len(rows)
+                idf = math.log(1 + (self.total - df + 0.5) / (df + 0.5))  # Lucene's
+                scores[rows] += idf * tf / (norm[rows] + tf)
         if mask is not None:
             scores *= mask
         best = np.argsort(-scores, kind="stable")[:n]

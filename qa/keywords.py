@@ -5,10 +5,11 @@ It is a saved index (``qa.keyword_index``: built once, saved in a folder beside 
 memory-mapped by every process that shares the folder) plus what the store's log of
 writes says happened since: the chunks added since, held in memory (``qa.keyword_delta``,
 scored with the saved index's statistics), and the documents deleted since, masked out.
-A write changes the store's revision; the next search reads the log and only the new
-chunks, whatever the archive's size. A writer (``qa ingest`` at its end) compacts: when
-the chunks added since are many, it builds and saves a new index, forgets the log records
-it took in, and removes the old index. ``qa doctor`` checks the index against the store.
+A write changes the store's revision; the next search reads only the log records it has
+not taken in and the chunks they name, whatever the archive's size, and tokenises each
+new chunk once. A writer (``qa ingest`` at its end) compacts: when the chunks added since
+are many, it builds and saves a new index, which records the log records it took in, and
+removes the old index. ``qa doctor`` checks the index against the store.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.keyword_delta import Delta
+from qa.keyword_delta import Added, Delta
 from qa.keyword_index import Hit, KeywordIndex, admitted
 from qa.models import Filters
 from qa.store import Store
@@ -34,41 +35,49 @@ COMPACT_AT = 2000  # chunks added since the saved index, at least, for a writer 
 
 @dataclass
 class View:
-    """The keyword index at one revision of the store: the saved index less the rows of
-    deleted documents (``dead``), with the chunks added since (``delta``)."""
+    """The keyword index at one revision of the store: the saved index and the chunks
+    added since (``delta``), less the rows of documents deleted since (``gone``)."""
 
     revision: str
     base: KeywordIndex
-    dead: np.ndarray  # per row of ``base``: its document was deleted since
     delta: Delta
     gone: frozenset[str] = frozenset()  # the documents deleted since
 
+    def __post_init__(self) -> None:
+        gone = list(self.gone)
+        self.live = (
+            ~np.isin(self.base.document_ids, gone),
+            ~np.isin(self.delta.document_ids, gone),
+        )
+
     def __len__(self) -> int:
-        return int(len(self.base) - self.dead.sum()) + len(self.delta)
+        return int(self.live[0].sum() + self.live[1].sum())
 
     def holds(self, document_id: str) -> bool:
         """Whether the document was committed, and not deleted, at this revision."""
-        if document_id in self.delta.documents:
-            return True
-        return document_id in self.base.documents and document_id not in self.gone
+        if document_id in self.gone:
+            return False
+        return document_id in self.delta.documents or document_id in self.base.documents
 
     @property
     def chunk_ids(self) -> np.ndarray:
-        return np.concatenate([self.base.chunk_ids[~self.dead], self.delta.chunk_ids])
+        return np.concatenate([side.chunk_ids[live] for side, live in self._sides()])
 
     @property
     def document_ids(self) -> np.ndarray:
-        return np.concatenate([self.base.document_ids[~self.dead], self.delta.document_ids])
+        return np.concatenate([side.document_ids[live] for side, live in self._sides()])
+
+    def _sides(self) -> tuple[tuple[KeywordIndex | Delta, np.ndarray], ...]:
+        return (self.base, self.live[0]), (self.delta, self.live[1])
 
     def search(self, query: str, n: int, filters: Filters | None = None) -> list[str]:
         """The ids of at most ``n`` chunks that share a term with ``query``, best first."""
         terms = tokenize([query])[0]
         hits: list[Hit] = []
-        for side, mask in ((self.base, ~self.dead), (self.delta, None)):
+        for side, live in self._sides():
             if filters is not None:
-                keep = admitted(filters, side.document_ids, side.sources, side.days)
-                mask = keep if mask is None else keep & mask
-            hits += side.search(terms, n, mask)
+                live = live & admitted(filters, side.document_ids, side.sources, side.days)
+            hits += side.search(terms, n, live)
         return [i for i, _ in sorted(hits, key=lambda h: -h[1])[:n]]
 
     def problems(self, store: Store) -> list[str]:
@@ -96,6 +105,11 @@ class Keywords:
         self.folder = folder
         self._view: View | None = None
         self._base: KeywordIndex | None = None
+        # what the log said since ``_base`` was built: the chunks added (tokenised once),
+        # the log records taken in, the documents deleted
+        self._added: Added | None = None
+        self._taken: set[str] = set()
+        self._deleted: set[str] = set()
         self._lock = threading.Lock()
 
     def current(self, compact: bool = False) -> View:
@@ -115,20 +129,24 @@ class Keywords:
         return self._over(revision, base or self._build(revision))
 
     def _over(self, revision: str, base: KeywordIndex) -> View:
-        """``base`` with what the log says was written since it was built."""
-        log = np.array(self.store.log(), dtype=str)
-        writes = self.store.writes(log[~np.isin(log, base.writes)].tolist())
-        # a chunk written again (a re-ingest) is in the log more than once
-        added = np.unique(
-            np.array([i for w in writes if w.kind == "added" for i in w.ids], dtype=str)
+        """``base`` with what the log says was written since it was built; only the log
+        records not taken in before are read, and only the chunks they name."""
+        if self._added is None or self._added.base is not base:
+            self._added, self._taken, self._deleted = Added(base), set(base.writes.tolist()), set()
+        writes = self.store.writes([i for i in self.store.log() if i not in self._taken])
+        self._deleted |= {i for w in writes if w.kind == "deleted" for i in w.ids}
+        named = np.array(
+            sorted({i for w in writes if w.kind == "added" for i in w.ids} - self._added.ids),
+            dtype=str,
         )
-        rows = self.store.chunk_rows(added[~np.isin(added, base.chunk_ids)].tolist())
+        rows = self.store.chunk_rows(named[~np.isin(named, base.chunk_ids)].tolist())
         committed = self.store.existing([str(m["document_id"]) for _, _, m in rows])
-        deleted = {i for w in writes if w.kind == "deleted" for i in w.ids}
-        gone = list(deleted - self.store.existing(list(deleted)))
-        dead = np.isin(base.document_ids, gone)
-        delta = Delta([r for r in rows if r[2]["document_id"] in committed], base)
-        return View(revision, base, dead, delta, frozenset(gone))
+        delta = self._added.append([r for r in rows if r[2]["document_id"] in committed])
+        # a write whose document is not committed yet (one under way) is read again next time
+        waiting = {i for i, _, m in rows if m["document_id"] not in committed}
+        self._taken |= {w.id for w in writes if waiting.isdisjoint(w.ids)}
+        gone = self._deleted - self.store.existing(list(self._deleted))
+        return View(revision, base, delta, frozenset(gone))
 
     def _newest(self) -> KeywordIndex | None:
         """The most recently saved index (the one this process holds, if that is it)."""

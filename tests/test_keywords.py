@@ -71,6 +71,34 @@ def test_a_write_is_searched_at_once_without_indexing_the_archive_again(
     assert revisions(settings.keyword_folder) == {saved}
 
 
+def test_each_added_chunk_is_read_and_tokenised_once(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search after each write reads and tokenises only that write's chunks, not all
+    those added since the saved index; a write not yet committed is taken in later."""
+    service.ingest(FLOODS[:1])
+    service.retriever.keywords.current()  # saved
+    read: list[str] = []
+    rows = service.store.chunk_rows
+    monkeypatch.setattr(service.store, "chunk_rows", lambda ids: read.extend(ids) or rows(ids))
+    for n, article in enumerate(FLOODS[1:], start=2):
+        service.ingest([article])
+        assert len(service.retriever.keywords.current()) == n
+        assert (
+            len(read) == 1 and service.store.chunk_rows([read[0]])[0][2]["title"] == article.title
+        )
+        read.clear()
+    # a write under way: its chunks logged and stored, its document not yet committed
+    late = Article(title="Late", text="The harbour froze over in winter.")
+    existing = service.store.existing
+    monkeypatch.setattr(service.store, "existing", lambda ids: existing(ids) - {late.id})
+    service.ingest([late])
+    assert len(service.retriever.keywords.current()) == 3
+    monkeypatch.setattr(service.store, "existing", existing)
+    service.store.touch()  # the next write, by anyone
+    assert service.search("harbour froze", k=1)[0].title == "Late"
+
+
 def test_a_writer_saves_a_new_index_when_much_was_added(
     service: Service, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
