@@ -75,9 +75,7 @@ class KeywordIndex:
         return len(self.chunk_ids)
 
     @classmethod
-    def build(
-        cls, pages: Iterable[Sequence[Row]], name: str, writes: Sequence[str] = ()
-    ) -> KeywordIndex:
+    def build(cls, pages: Iterable[Sequence[Row]], name: str) -> KeywordIndex:
         """From pages of chunks; only the tokens' ids are kept while reading."""
         tokenizer = Tokenizer(stopwords="en", stemmer=stemmer())
         tokens: list[list[int]] = []
@@ -92,7 +90,7 @@ class KeywordIndex:
             bm25 = bm25s.BM25()
             bm25.index(Tokenized(tokens, tokenizer.get_vocab_dict()), show_progress=False)
         length = sum(len(t) for t in tokens)
-        return cls(name, *columns(rows), bm25, length, np.array(writes, dtype=str))
+        return cls(name, *columns(rows), bm25, length)
 
     def save(self, folder: Path) -> Path:
         """Into ``folder/<name>``, whole or not at all (written aside, then renamed)."""

@@ -164,10 +164,14 @@ class Keywords:
         return None
 
     def _build(self, revision: str) -> KeywordIndex:
-        """A new saved index of every committed chunk, taking in the log as it was before;
-        older saved indexes removed."""
-        log = self.store.log()
-        built = KeywordIndex.build(self.store.chunk_pages(), revision, log)
+        """A new saved index of every committed chunk, which takes in the log records read
+        before it whose chunks it holds (a write committed while it read is taken in
+        later); older saved indexes removed."""
+        log = self.store.writes(self.store.log())
+        built = KeywordIndex.build(self.store.chunk_pages(), revision)
+        held = set(built.chunk_ids.tolist())
+        taken = [w.id for w in log if w.kind == "deleted" or held.issuperset(w.ids)]
+        built.writes = np.array(taken, dtype=str)
         if self.folder is not None:
             built.save(self.folder)
             self._prune(revision)

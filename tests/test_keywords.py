@@ -115,6 +115,26 @@ def test_a_writer_saves_a_new_index_when_much_was_added(
     assert len(Keywords(service.store, settings.keyword_folder).current()) == 3
 
 
+def test_a_write_committed_while_the_index_was_built_is_taken_in_later(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write logged before a compaction read the log, but committed after it read the
+    chunks, is not lost: the new saved index does not count its log record as taken in."""
+    service.ingest(FLOODS)
+    late = Article(title="Late", text="The harbour froze over in winter.")
+    service.ingest([late])
+    document_ids = service.store.document_ids
+    monkeypatch.setattr(  # as the builder saw the store: Late logged, not yet committed
+        service.store, "document_ids", lambda: [i for i in document_ids() if i != late.id]
+    )
+    monkeypatch.setattr(keywords, "COMPACT_AT", 1)
+    view = service.retriever.keywords.current(compact=True)
+    assert view.base.name == view.revision and late.id not in view.base.documents
+    monkeypatch.setattr(service.store, "document_ids", document_ids)
+    service.store.touch()  # the next write, by anyone
+    assert service.search("harbour froze", k=1)[0].title == "Late"
+
+
 @pytest.mark.parametrize(
     "query", ["floods valley spring", "autumn floods", "valley undated", "spring autumn"]
 )
