@@ -117,12 +117,22 @@ class Keywords:
         index first when many chunks were added since the saved one."""
         revision = self.store.revision()
         with self._lock:
-            view = self._view
-            if view is None or view.revision != revision:
-                view = self._view = self._read(revision)
-            if compact and len(view.delta) >= max(COMPACT_AT, len(view.base) // 10):
-                view = self._view = self._over(revision, self._build(revision))
-            return view
+            if compact and self._outgrown():
+                self._view = self._over(revision, self._build(revision))
+            elif self._view is None or self._view.revision != revision:
+                self._view = self._read(revision)
+            return self._view
+
+    def _outgrown(self) -> bool:
+        """Whether the chunks added since the saved index are many (or there is none),
+        counted from the log, without reading them."""
+        base = self._newest()
+        if base is None:
+            return True
+        taken = set(base.writes.tolist())
+        pending = [i for i in self.store.log() if i not in taken]
+        added = sum(len(w.ids) for w in self.store.writes(pending) if w.kind == "added")
+        return added >= max(COMPACT_AT, len(base) // 10)
 
     def _read(self, revision: str) -> View:
         base = self._newest()
