@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa.keyword_index import Hit, KeywordIndex, Row, columns
+from qa.keyword_index import Hit, KeywordIndex, Row, best, columns
 from qa.text import tokenize
 
 K1, B = 1.5, 0.75  # bm25s's defaults, as the saved index uses them
@@ -100,5 +100,4 @@ class Delta:
                 scores[rows] += idf * tf / (norm[rows] + tf)
         if mask is not None:
             scores *= mask
-        best = np.argsort(-scores, kind="stable")[:n]
-        return [(str(self.chunk_ids[i]), float(scores[i])) for i in best if scores[i] > 0]
+        return [(str(self.chunk_ids[i]), float(scores[i])) for i in best(scores, n)]

@@ -136,11 +136,18 @@ class KeywordIndex:
 
     def search(self, terms: list[str], n: int, mask: np.ndarray | None = None) -> list[Hit]:
         """At most ``n`` chunks (those ``mask`` admits) that share a term, best first."""
-        if self.bm25 is None or not terms or not len(self):
+        if self.bm25 is None or not (ids := self.bm25.get_tokens_ids(terms)):
             return []
         weights = None if mask is None else mask.astype(np.float32)
-        rows, scores = self.bm25.retrieve(
-            [terms], k=min(n, len(self)), show_progress=False, weight_mask=weights
-        )
-        hits = zip(rows[0], scores[0], strict=True)
-        return [(str(self.chunk_ids[i]), float(s)) for i, s in hits if s > 0]
+        scores = self.bm25.get_scores_from_ids(ids, weight_mask=weights)
+        return [(str(self.chunk_ids[i]), float(scores[i])) for i in best(scores, n)]
+
+
+def best(scores: np.ndarray, n: int) -> np.ndarray:
+    """The rows of the ``n`` highest positive scores, best first. Chosen among the rows
+    that score at all: numpy's argpartition over the whole, mostly zero, array takes
+    about 15 ms at 100k chunks, against 0.5 ms this way."""
+    rows = np.flatnonzero(scores > 0)
+    if len(rows) > n:
+        rows = rows[np.argpartition(-scores[rows], n)[:n]]
+    return rows[np.argsort(-scores[rows], kind="stable")]
