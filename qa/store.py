@@ -219,13 +219,7 @@ class Store:
 
     def writes(self, ids: Sequence[str]) -> list[Write]:
         """These records of the log."""
-        out: list[Write] = []
-        for at in range(0, len(ids), PAGE):
-            part = list(ids[at : at + PAGE])
-            got = self.meta(partial(by_ids, ids=part))
-            rows = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
-            out += [Write(i, m["kind"], tuple(t.split())) for i, t, m in rows]
-        return out
+        return [Write(i, m["kind"], tuple(t.split())) for i, t, m in _by_ids(self.meta, ids)]
 
     def revision(self) -> str:
         """Changes with every write, by any process (``touch``); one record read."""
@@ -252,22 +246,12 @@ class Store:
         return [(chunk_of(i, t, m), m) for page in self.chunk_pages() for i, t, m in page]
 
     def chunk_rows(self, ids: Sequence[str]) -> list[tuple[str, str, Metadata]]:
-        """(id, text, metadata) of those of these chunks that are stored, a page at a time."""
-        out: list[tuple[str, str, Metadata]] = []
-        for at in range(0, len(ids), PAGE):
-            part = list(ids[at : at + PAGE])
-            got = self.chunks(partial(by_ids, ids=part))
-            rows = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
-            out += [(i, t, dict(m)) for i, t, m in rows if m is not None and t is not None]
-        return out
+        """(id, text, metadata) of those of these chunks that are stored."""
+        return _by_ids(self.chunks, ids)
 
     def chunks_by_id(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """These chunks, those of them that are stored."""
-        if not ids:
-            return {}
-        got = self.chunks(lambda c: c.get(ids=list(ids), include=["documents", "metadatas"]))
-        rows = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
-        return {i: chunk_of(i, t, m) for i, t, m in rows if m is not None and t is not None}
+        return {i: chunk_of(i, t, m) for i, t, m in self.chunk_rows(ids)}
 
     def documents_by_id(self, ids: Sequence[str], text: bool = False) -> dict[str, Document]:
         """The records of these documents (those that are committed), without their text
@@ -298,6 +282,16 @@ class Store:
     def counts(self) -> tuple[int, int]:
         """(documents, chunks)."""
         return self.docs(lambda c: c.count()), self.chunks(lambda c: c.count())
+
+
+def _by_ids(read: Guarded, ids: Sequence[str]) -> list[tuple[str, str, Metadata]]:
+    """(id, text, metadata) of those of these records that are stored, a page at a time."""
+    out: list[tuple[str, str, Metadata]] = []
+    for at in range(0, len(ids), PAGE):
+        got = read(partial(by_ids, ids=list(ids[at : at + PAGE])))
+        rows = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
+        out += [(i, t, dict(m)) for i, t, m in rows if m is not None and t is not None]
+    return out
 
 
 def _rows(
