@@ -123,6 +123,11 @@ class KeywordIndex:
         return cls(where.name, ids, documents, sources, days, bm25, length, writes)
 
     @functools.cached_property
+    def ids(self) -> frozenset[str]:
+        """The ids of its chunks, for membership (``np.isin`` over 100k ids takes 90 ms)."""
+        return frozenset(self.chunk_ids.tolist())
+
+    @functools.cached_property
     def documents(self) -> frozenset[str]:
         """The ids of the documents it holds chunks of."""
         return frozenset(np.unique(self.document_ids).tolist())

@@ -145,11 +145,8 @@ class Keywords:
             self._added, self._taken, self._deleted = Added(base), set(base.writes.tolist()), set()
         writes = self.store.writes([i for i in self.store.log() if i not in self._taken])
         self._deleted |= {i for w in writes if w.kind == "deleted" for i in w.ids}
-        named = np.array(
-            sorted({i for w in writes if w.kind == "added" for i in w.ids} - self._added.ids),
-            dtype=str,
-        )
-        rows = self.store.chunk_rows(named[~np.isin(named, base.chunk_ids)].tolist())
+        named = {i for w in writes if w.kind == "added" for i in w.ids} - self._added.ids
+        rows = self.store.chunk_rows(sorted(named - base.ids) if named else [])
         committed = self.store.existing([str(m["document_id"]) for _, _, m in rows])
         delta = self._added.append([r for r in rows if r[2]["document_id"] in committed])
         # a write whose document is not committed yet (one under way) is read again next time
@@ -179,8 +176,7 @@ class Keywords:
         later); older saved indexes removed."""
         log = self.store.writes(self.store.log())
         built = KeywordIndex.build(self.store.chunk_pages(), revision)
-        held = set(built.chunk_ids.tolist())
-        taken = [w.id for w in log if w.kind == "deleted" or held.issuperset(w.ids)]
+        taken = [w.id for w in log if w.kind == "deleted" or built.ids.issuperset(w.ids)]
         built.writes = np.array(taken, dtype=str)
         if self.folder is not None:
             built.save(self.folder)
