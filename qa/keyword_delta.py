@@ -51,32 +51,13 @@ class Delta:
 
     def __init__(self, added: Added, size: int):
         self.added, self.size, self.base = added, size, added.base
+        self.chunk_ids, self.document_ids, self.sources, self.days = columns(added.rows[:size])
         self.lengths = np.array(added.lengths[:size], dtype=np.float32)
         self.total = len(self.base) + size
         self.mean_length = (self.base.length + float(self.lengths.sum())) / max(self.total, 1)
 
     def __len__(self) -> int:
         return self.size
-
-    @functools.cached_property
-    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        return columns(self.added.rows[: self.size])
-
-    @property
-    def chunk_ids(self) -> np.ndarray:
-        return self._columns[0]
-
-    @property
-    def document_ids(self) -> np.ndarray:
-        return self._columns[1]
-
-    @property
-    def sources(self) -> np.ndarray:
-        return self._columns[2]
-
-    @property
-    def days(self) -> np.ndarray:
-        return self._columns[3]
 
     @functools.cached_property
     def documents(self) -> frozenset[str]:
