@@ -26,7 +26,7 @@ import numpy as np
 from qa.keyword_delta import Added, Delta
 from qa.keyword_index import Hit, KeywordIndex, admitted
 from qa.models import Filters
-from qa.store import Store
+from qa.store import Store, Write
 from qa.text import tokenize
 
 STALE_BUILD_S = 3600  # a half-written folder this old was left by a killed builder
@@ -49,9 +49,10 @@ class View:
             ~np.isin(self.base.document_ids, gone),
             ~np.isin(self.delta.document_ids, gone),
         )
+        self.size = int(self.live[0].sum() + self.live[1].sum())  # once, not per search
 
     def __len__(self) -> int:
-        return int(self.live[0].sum() + self.live[1].sum())
+        return self.size
 
     def holds(self, document_id: str) -> bool:
         """Whether the document was committed, and not deleted, at this revision."""
@@ -129,9 +130,8 @@ class Keywords:
         base = self._newest()
         if base is None:
             return True
-        taken = set(base.writes.tolist())
-        pending = [i for i in self.store.log() if i not in taken]
-        added = sum(len(w.ids) for w in self.store.writes(pending) if w.kind == "added")
+        unread = self._unread(set(base.writes.tolist()))
+        added = sum(len(w.ids) for w in unread if w.kind == "added")
         return added >= max(COMPACT_AT, len(base) // 10)
 
     def _read(self, revision: str) -> View:
@@ -143,7 +143,7 @@ class Keywords:
         records not taken in before are read, and only the chunks they name."""
         if self._added is None or self._added.base is not base:
             self._added, self._taken, self._deleted = Added(base), set(base.writes.tolist()), set()
-        writes = self.store.writes([i for i in self.store.log() if i not in self._taken])
+        writes = self._unread(self._taken)
         self._deleted |= {i for w in writes if w.kind == "deleted" for i in w.ids}
         named = {i for w in writes if w.kind == "added" for i in w.ids} - self._added.ids
         rows = self.store.chunk_rows(sorted(named - base.ids) if named else [])
@@ -154,6 +154,10 @@ class Keywords:
         self._taken |= {w.id for w in writes if waiting.isdisjoint(w.ids)}
         gone = self._deleted - self.store.existing(list(self._deleted))
         return View(revision, base, delta, frozenset(gone))
+
+    def _unread(self, taken: set[str]) -> list[Write]:
+        """The records of the store's log not among ``taken``."""
+        return self.store.writes([i for i in self.store.log() if i not in taken])
 
     def _newest(self) -> KeywordIndex | None:
         """The most recently saved index (the one this process holds, if that is it)."""
