@@ -14,7 +14,8 @@ Data, from ../shared/datasets/squad-v1.1/dev-v1.1.json, split by article:
 Seeded and deterministic. A checkpoint (model, optimiser, schedule, step, random states)
 is written every ``--save-every`` steps to ``--work``; a run that is stopped resumes from
 it. Phases, each skipped when its output exists: train -> export (int8 ONNX) -> tune
-(threshold on articles 32-35) -> evaluate (articles 36-47) -> model card.
+(longest answer, threshold and rank weight on articles 32-35) -> evaluate (articles
+36-47) -> model card.
 
     .venv/bin/python -m eval.train_reader [--work DIR] [--epochs 2.0] [--restarts 1.25]
 """
@@ -32,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.embeddings import resolve_model
-from qa.reader import Span
+from qa.reader import Reader, Span
 from qa.settings import BUNDLED_MODEL
 from qa.text import sentences
 
@@ -40,6 +41,7 @@ DATASET = Path(__file__).resolve().parents[2] / "shared/datasets/squad-v1.1/dev-
 TRAIN = range(0, 32)
 TUNE = range(32, 36)
 TEST = range(36, 48)
+ANSWER_TOKENS = (10, 15, 20, 30)  # the longest answers tried on articles 32-35
 
 
 @dataclass(frozen=True)
@@ -350,16 +352,36 @@ def _differ_gap(best: Span, spans: list[Span], threshold: float) -> float | None
     return min(gaps, default=None)
 
 
-def tune(out: Path, args: argparse.Namespace) -> dict:
-    """The no-answer threshold on articles 32-35 (never on the seeds): the margin that best
-    balances answering when the gold paragraph is among 5 passages of its article and
-    abstaining when it is not (whether the span is right is the reader's part, not the
-    threshold's). Then the largest "the articles differ" gap that says so for at most 10% of
-    these answered questions (other paragraphs of one article rarely contradict it)."""
-    from bench.metrics import best_f1
-    from qa.reader import Reader
+def _longest_answer(out: Path, qs: list[Question]) -> Reader:
+    """The reader with the longest answer (in tokens) that gives the best F1 on articles
+    32-35, each question given its paragraph (the model alone favours long spans)."""
+    import dataclasses
 
-    reader = Reader.load(out)
+    from bench.metrics import best_f1
+
+    loaded = Reader.load(out)
+    scores = {}
+    for longest in ANSWER_TOKENS:
+        config = dataclasses.replace(loaded.config, max_answer_tokens=longest)
+        reader = Reader(Reader.load(out).tokenizer, loaded.logits, config, loaded.name)
+        f1 = [best_f1(reader.read(q.question, [q.context])[0].text, list(q.answers)) for q in qs]
+        scores[longest] = float(np.mean(f1))
+        print(f"max_answer_tokens {longest}: F1 {100 * scores[longest]:.2f}", flush=True)
+    best = max(ANSWER_TOKENS, key=lambda n: (round(scores[n], 4), n))
+    write_config(out, {"max_answer_tokens": best})
+    return Reader.load(out)
+
+
+def tune(out: Path, args: argparse.Namespace) -> dict:
+    """The longest answer, then the no-answer threshold on articles 32-35 (never on the
+    seeds): the margin that best balances answering when the gold paragraph is among 5
+    passages of its article and abstaining when it is not (whether the span is right is the
+    reader's part, not the threshold's). Then the largest "the articles differ" gap that
+    says so for at most 10% of these answered questions (other paragraphs of one article
+    rarely contradict it)."""
+    from bench.metrics import best_f1
+
+    reader = _longest_answer(out, questions(args.dataset, TUNE))
     rows = []  # (answerable, margin, span f1, spans)
     for q, with_gold, without in _ranked_contexts(questions(args.dataset, TUNE), 5):
         for answerable, passages in ((True, with_gold), (False, without)):
@@ -386,6 +408,7 @@ def tune(out: Path, args: argparse.Namespace) -> dict:
     }
     differ_gap = max((g for g, r in rate.items() if r <= 0.10), default=0.0)
     figures = {
+        "max_answer_tokens": reader.config.max_answer_tokens,
         "threshold": round(threshold, 3),
         "differ_gap": differ_gap,
         "tune": {
@@ -404,7 +427,6 @@ def tune(out: Path, args: argparse.Namespace) -> dict:
 def evaluate(out: Path, args: argparse.Namespace) -> dict:
     """SQuAD EM/F1 on the held-out articles 36-47, each question given its paragraph."""
     from bench.metrics import best_f1, exact_match
-    from qa.reader import Reader
 
     reader = Reader.load(out)
     qs = questions(args.dataset, TEST)
@@ -454,13 +476,16 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    final = snapshot(args) if args.from_checkpoint else train(args)
-    print(f"trained: {final}", flush=True)
     if args.phase in ("all", "export"):
+        final = snapshot(args) if args.from_checkpoint else train(args)
+        print(f"trained: {final}", flush=True)
         export(final, args.out, args)
         print(f"exported: {args.out / 'model.onnx'}", flush=True)
     if args.phase in ("all", "tune"):
+        from eval.rank_weight import rank_weight
+
         print(json.dumps(tune(args.out, args)), flush=True)
+        print(json.dumps(rank_weight(args.out, args.dataset)), flush=True)
     if args.phase in ("all", "evaluate"):
         print(json.dumps(evaluate(args.out, args)), flush=True)
 

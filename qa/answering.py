@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from qa.models import Answer, Citation, Passage
-from qa.reader import Reader, Span
+from qa.reader import Reader, Span, preferred
 from qa.text import normalized, sentences
 
 NO_ANSWER = "The articles don't say."
@@ -109,6 +109,7 @@ class ExtractiveAnswerer:
         self.threshold = reader.config.threshold if threshold is None else threshold
         # another article's own, different answer whose margin is this close to the best's
         self.differ_gap = reader.config.differ_gap if differ_gap is None else differ_gap
+        self.rank_weight = reader.config.rank_weight
 
     def find(self, question: str, passages: Sequence[Passage]) -> list[Found]:
         """Every span the reader proposes, best first, each once (passages overlap)."""
@@ -123,13 +124,15 @@ class ExtractiveAnswerer:
         return out
 
     def choose(self, found: list[Found]) -> tuple[list[Found], bool]:
-        """The best span, then per other article: its own best span when that agrees with
-        it (or another agreeing span of it that beats "no answer" in its passage), or its own
-        best answer when that passes the threshold, is nearly as sure and says something
-        else."""
-        if not found or found[0].span.margin < self.threshold:
+        """The preferred span (``qa.reader.preferred``), then per other article: its own best
+        span when that agrees with it (or another agreeing span of it that beats "no answer"
+        in its passage), or its own best answer when that passes the threshold, is nearly as
+        sure and says something else."""
+        best_span = preferred([f.span for f in found], self.threshold, self.rank_weight)
+        if best_span is None:
             return [], False
-        best, chosen, differ = found[0], [found[0]], False
+        best = next(f for f in found if f.span is best_span)
+        chosen, differ = [best], False
         for doc in dict.fromkeys(f.passage.document_id for f in found):
             if doc == best.passage.document_id or len(chosen) >= MAX_SENTENCES:
                 continue

@@ -55,6 +55,7 @@ class ReaderConfig:
 
     threshold: float = 0.0
     differ_gap: float = 1.0
+    rank_weight: float = 0.0  # logits a passage's place in the retrieval ranking costs
     max_length: int = 256
     stride: int = 96
     max_answer_tokens: int = 30
@@ -189,6 +190,14 @@ class Reader:
                 continue
             out.append(Span(i, a, b, text[a:b], float(scores[s, e]), 0.0))
         return out
+
+
+def preferred(spans: Sequence[Span], threshold: float, rank_weight: float) -> Span | None:
+    """Of the spans that beat "no answer" by ``threshold``, the one with the best margin less
+    ``rank_weight`` for each place its passage is down the retrieval ranking (passages in
+    the order they were retrieved); None when no span beats it."""
+    sure = [s for s in spans if s.margin >= threshold]
+    return max(sure, key=lambda s: s.margin - rank_weight * s.passage, default=None)
 
 
 def _words(text: str, start: int, end: int) -> tuple[int, int]:

@@ -9,7 +9,7 @@ import pytest
 
 from qa.embeddings import resolve_model
 from qa.errors import QAError
-from qa.reader import SHIPPED, Reader, ReaderConfig
+from qa.reader import SHIPPED, Reader, ReaderConfig, Span, preferred
 from qa.settings import BUNDLED_MODEL
 
 SUPER_BOWL = (
@@ -33,7 +33,7 @@ def test_the_shipped_reader_is_one_small_int8_file() -> None:
     assert [w.name for w in weights] == ["model.onnx"]
     assert weights[0].stat().st_size <= 40 * 2**20
     config = json.loads((SHIPPED / "reader.json").read_text())
-    assert {"threshold", "held_out", "tune"} <= set(config)
+    assert {"threshold", "rank_weight", "max_answer_tokens", "held_out", "tune"} <= set(config)
     assert (SHIPPED / "README.md").exists()  # the model card
 
 
@@ -92,3 +92,25 @@ def test_another_reader_loads_by_path_with_transformers(tmp_path: Path) -> None:
 def test_a_missing_reader_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(QAError, match="cannot load the reader model"):
         Reader.load(tmp_path / "nowhere")
+
+
+def _span(passage: int, margin: float) -> Span:
+    return Span(passage, 0, 1, f"span of {passage}", score=margin, null=0.0)
+
+
+@pytest.mark.parametrize(
+    ("margins", "rank_weight", "expected"),
+    [
+        ({0: 7.0, 2: 8.5}, 0.0, 2),  # the best margin
+        ({0: 7.0, 2: 8.5}, 1.0, 0),  # two places down the ranking cost more than 1.5
+        ({0: 7.0, 2: 8.5}, 0.5, 2),
+        ({0: 4.0, 2: 8.5}, 1.0, 2),  # under the threshold: never preferred
+        ({0: 4.0, 2: 5.0}, 1.0, None),  # none beats "no answer" by the threshold
+    ],
+)
+def test_the_preferred_span_weighs_margin_against_retrieval_rank(
+    margins: dict[int, float], rank_weight: float, expected: int | None
+) -> None:
+    spans = [_span(p, m) for p, m in margins.items()]
+    best = preferred(spans, threshold=6.0, rank_weight=rank_weight)
+    assert (best.passage if best else None) == expected
