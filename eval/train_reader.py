@@ -199,9 +199,10 @@ def train(args: argparse.Namespace) -> Path:
         return final
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     base = resolve_model(BUNDLED_MODEL)
     tokenizer = AutoTokenizer.from_pretrained(base)
-    model = BertForQuestionAnswering.from_pretrained(base)
+    model = BertForQuestionAnswering.from_pretrained(base).to(device)
     data = examples(questions(args.dataset, TRAIN), random.Random(args.seed))
     per_epoch = len(batches(data, args.batch, args.seed, 0))
     epochs = range(math.ceil(args.epochs))
@@ -212,11 +213,11 @@ def train(args: argparse.Namespace) -> Path:
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, cyclic(cycles))
     step, checkpoint = 0, args.work / "checkpoint.pt"
     if checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False)
+        state = torch.load(checkpoint, weights_only=False, map_location=device)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
-        torch.set_rng_state(state["torch_rng"])
+        torch.set_rng_state(state["torch_rng"].cpu())
         step = state["step"]
         print(f"resuming at step {step} of {len(plan)}", flush=True)
     print(f"{len(data)} examples, {len(plan)} steps of {args.batch}", flush=True)
@@ -224,7 +225,7 @@ def train(args: argparse.Namespace) -> Path:
     started, losses = time.time(), []
     while step < len(plan):
         batch = features(tokenizer, [data[i] for i in plan[step]], args.max_length, args.stride)
-        loss = model(**batch).loss
+        loss = model(**{k: v.to(device) for k, v in batch.items()}).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -261,7 +262,8 @@ def snapshot(args: argparse.Namespace) -> Path:
 
     base, folder = resolve_model(BUNDLED_MODEL), args.work / "snapshot"
     model = BertForQuestionAnswering.from_pretrained(base)
-    model.load_state_dict(torch.load(args.work / "checkpoint.pt", weights_only=False)["model"])
+    state = torch.load(args.work / "checkpoint.pt", weights_only=False, map_location="cpu")
+    model.load_state_dict(state["model"])
     model.save_pretrained(folder)
     AutoTokenizer.from_pretrained(base).save_pretrained(folder)
     return folder
@@ -467,6 +469,7 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=96)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", help="torch device (default: cuda if there is one, else cpu)")
     parser.add_argument("--save-every", type=int, default=50)
     parser.add_argument("--phase", choices=["all", "export", "tune", "evaluate"], default="all")
     parser.add_argument(

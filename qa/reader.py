@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,9 @@ class ReaderConfig:
 class Reader:
     """Best spans of a question over passages, from one batched pass of the model."""
 
-    def __init__(self, tokenizer: Tokenizer, logits: Logits, config: ReaderConfig, name: str):
+    def __init__(
+        self, tokenizer: Tokenizer, logits: Logits, config: ReaderConfig, name: str, passes: int = 0
+    ):
         self.tokenizer = tokenizer
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(
@@ -81,24 +84,29 @@ class Reader:
         self.logits = logits
         self.config = config
         self.name = name
+        # at most this many passes at once: more would only share the cores, and each
+        # holds its activations (the server's memory under load)
+        self._passes = threading.BoundedSemaphore(passes or 2 * (os.cpu_count() or 1))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Reader:
-        return cls.load(resolve_reader(settings.reader_model), settings.reader_threads)
+        return cls.load(
+            resolve_reader(settings.reader_model), settings.reader_threads, settings.reader_passes
+        )
 
     @classmethod
-    def load(cls, model: str | Path = SHIPPED, threads: int = 0) -> Reader:
+    def load(cls, model: str | Path = SHIPPED, threads: int = 0, passes: int = 0) -> Reader:
         """The folder's ONNX model, else a transformers model of that name or path."""
         folder = Path(model)
         try:
             if (folder / "model.onnx").exists():
-                return cls._onnx(folder, threads)
-            return cls._transformers(str(model))
+                return cls._onnx(folder, threads, passes)
+            return cls._transformers(str(model), passes)
         except (OSError, ValueError) as exc:
             raise QAError(f"cannot load the reader model {str(model)!r}: {exc}") from exc
 
     @classmethod
-    def _onnx(cls, folder: Path, threads: int) -> Reader:
+    def _onnx(cls, folder: Path, threads: int, passes: int) -> Reader:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -113,10 +121,10 @@ class Reader:
             return start, end
 
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        return cls(tokenizer, logits, ReaderConfig.load(folder), str(folder))
+        return cls(tokenizer, logits, ReaderConfig.load(folder), str(folder), passes)
 
     @classmethod
-    def _transformers(cls, name: str) -> Reader:
+    def _transformers(cls, name: str, passes: int) -> Reader:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
         from transformers import AutoModelForQuestionAnswering, AutoTokenizer
@@ -131,7 +139,7 @@ class Reader:
 
         folder = Path(name)
         config = ReaderConfig.load(folder) if folder.is_dir() else ReaderConfig()
-        return cls(tokenizer, logits, config, name)
+        return cls(tokenizer, logits, config, name, passes)
 
     def read(self, question: str, passages: Sequence[str], per_passage: int = 3) -> list[Span]:
         """The best ``per_passage`` spans of every passage, best first across all: by how
@@ -153,7 +161,8 @@ class Reader:
             batch["input_ids"][row, : len(w.ids)] = w.ids
             batch["attention_mask"][row, : len(w.ids)] = w.attention_mask
             batch["token_type_ids"][row, : len(w.ids)] = w.type_ids
-        starts, ends = self.logits(batch)
+        with self._passes:
+            starts, ends = self.logits(batch)
         found: dict[int, list[Span]] = {}
         nulls: dict[int, float] = {}
         for row, (i, w) in enumerate(windows):

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # (chosen on SQuAD articles 32-35 so that it is said for at most 10% of answers there).
     differ_gap: float | None = None
     reader_threads: int = 0  # onnxruntime threads; 0: its default (all cores)
+    # Reader passes run at once (the others wait): more only share the cores, and each
+    # holds its own working memory. 0: two per CPU core.
+    reader_passes: int = Field(default=0, ge=0)
 
     # Language model (QA_ANSWERER=llm): any OpenAI-compatible chat completions server
     llm_base_url: str = "http://127.0.0.1:8080/v1"

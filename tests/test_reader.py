@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.embeddings import resolve_model
@@ -114,3 +118,24 @@ def test_the_preferred_span_weighs_margin_against_retrieval_rank(
     spans = [_span(p, m) for p, m in margins.items()]
     best = preferred(spans, threshold=6.0, rank_weight=rank_weight)
     assert (best.passage if best else None) == expected
+
+
+@pytest.mark.parametrize("passes", [1, 2])
+def test_at_most_so_many_passes_run_at_once(reader: Reader, passes: int) -> None:
+    running, most, lock = 0, 0, threading.Lock()
+
+    def logits(batch: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return reader.logits(batch)
+
+    gated = Reader(reader.tokenizer, logits, reader.config, "gated", passes=passes)
+    with ThreadPoolExecutor(6) as pool:
+        found = list(pool.map(lambda _: gated.read("Which team won?", [SUPER_BOWL]), range(6)))
+    assert most == passes
+    assert all("Denver Broncos" in spans[0].text for spans in found)
