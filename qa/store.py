@@ -7,7 +7,8 @@ revision and the log of writes. A document is written after its chunks and delet
 them, so its record is the commit marker: readers see only chunks of committed documents,
 and ``qa.upkeep`` removes what an interrupted write left. Every write logs what it touched
 (``writes``: the chunk ids it added, the document ids it deleted) and ends with a new
-revision (``touch``), read in one lookup.
+revision (``touch``), read in one lookup. Collections are made without Chroma's full-text
+index (``qa.store_client.open_collection``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from qa.records import (
     upsert_chunks,
     upsert_record,
 )
-from qa.store_client import Guarded, connect
+from qa.store_client import Guarded, connect, open_collection
 
 if TYPE_CHECKING:
     from chromadb.api.types import Include
@@ -87,31 +88,15 @@ class Store:
             raise StoreUnavailable.because(exc, where_) from exc
         # Every call through these raises StoreUnavailable if the store cannot be reached.
         self.chunks = Guarded(
-            lambda: self.client.get_or_create_collection(
-                f"{collection}-chunks",
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-            ),
-            where_,
+            lambda: open_collection(self.client, f"{collection}-chunks", cosine=True), where_
         )
-        self.docs = Guarded(
-            lambda: self.client.get_or_create_collection(
-                f"{collection}-documents", embedding_function=None
-            ),
-            where_,
+        self.docs = Guarded(lambda: open_collection(self.client, f"{collection}-documents"), where_)
+        # per document, the keys it is found by as a near-copy
+        self.prints = Guarded(
+            lambda: open_collection(self.client, f"{collection}-fingerprints"), where_
         )
-        self.prints = Guarded(  # per document, the keys it is found by as a near-copy
-            lambda: self.client.get_or_create_collection(
-                f"{collection}-fingerprints", embedding_function=None
-            ),
-            where_,
-        )
-        self.meta = Guarded(  # the revision, and the log of writes
-            lambda: self.client.get_or_create_collection(
-                f"{collection}-meta", embedding_function=None
-            ),
-            where_,
-        )
+        # the revision, and the log of writes
+        self.meta = Guarded(lambda: open_collection(self.client, f"{collection}-meta"), where_)
 
     # -- writes -------------------------------------------------------------------------
     def add(

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import chromadb
 import httpx
+from chromadb import FtsIndexConfig, Schema, VectorIndexConfig
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import ChromaError
@@ -54,6 +55,17 @@ def connect(
     if isinstance(session, httpx.Client):
         session.timeout = HTTP_TIMEOUT
     return client
+
+
+def open_collection(client: ClientAPI, name: str, cosine: bool = False) -> Collection:
+    """The collection ``name``, made if missing without Chroma's full-text index of the
+    documents (qa never searches them there: its keyword index is its own, and the index
+    costs every write more as the store grows); ``cosine``: its vectors compared so.
+    A collection made before keeps the indexes it was made with."""
+    schema = Schema().delete_index(config=FtsIndexConfig(), key="#document")
+    if cosine:
+        schema.create_index(config=VectorIndexConfig(space="cosine", embedding_function=None))
+    return client.get_or_create_collection(name, embedding_function=None, schema=schema)
 
 
 def unavailable(exc: BaseException) -> bool:
