@@ -1,14 +1,15 @@
 """The vector store: wraps Chroma (embedded ``PersistentClient`` or a ``chroma run`` server).
 
 Four collections: ``<name>-chunks`` holds the passages with their embeddings (cosine),
-``<name>-documents`` the full text and metadata of each article, ``<name>-fingerprints``
-the keys each article is found by as a near-copy (``qa.duplicates``), ``<name>-meta`` the
-revision and the log of writes. A document is written after its chunks and deleted before
-them, so its record is the commit marker: readers see only chunks of committed documents,
-and ``qa.upkeep`` removes what an interrupted write left. Every write logs what it touched
-(``writes``: the chunk ids it added, the document ids it deleted) and ends with a new
-revision (``touch``), read in one lookup. Collections are made without Chroma's full-text
-index (``qa.store_client.open_collection``).
+``<name>-documents`` the full text and metadata of each article, ``<name>-bands`` the LSH
+band keys articles are found by as near-copies (``qa.duplicates``; a record per key, naming
+the newest article with it), ``<name>-meta`` the revision and the log of writes. A document
+is written after its chunks and deleted before them, so its record is the commit marker:
+readers see only chunks of committed documents, and ``qa.upkeep`` removes what an
+interrupted write left. Every write logs what it touched (``writes``: the chunk ids it
+added, the document ids it deleted) and ends with a new revision (``touch``), read in one
+lookup. Collections are made without Chroma's full-text index
+(``qa.store_client.open_collection``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from qa.records import (
     stored,
     upsert_chunks,
     upsert_record,
+    upsert_records,
 )
 from qa.store_client import Guarded, connect, open_collection
 
@@ -91,10 +93,10 @@ class Store:
             lambda: open_collection(self.client, f"{collection}-chunks", cosine=True), where_
         )
         self.docs = Guarded(lambda: open_collection(self.client, f"{collection}-documents"), where_)
-        # per document, the keys it is found by as a near-copy
-        self.prints = Guarded(
-            lambda: open_collection(self.client, f"{collection}-fingerprints"), where_
-        )
+        # LSH band keys ("key=value"), each naming the newest article with that band
+        self.bands = Guarded(lambda: open_collection(self.client, f"{collection}-bands"), where_)
+        self._old_prints = f"{collection}-fingerprints"  # by document id, before bands
+        self._where = where_
         # the revision, and the log of writes
         self.meta = Guarded(lambda: open_collection(self.client, f"{collection}-meta"), where_)
 
@@ -117,12 +119,12 @@ class Store:
         # logged before the commit: a reader of the log keeps only what is committed
         self._log("added", [c.id for _, c in rows])
         if fingerprints:
-            self.prints(
-                lambda c: c.upsert(
-                    ids=[d.id for d, _ in written],
-                    embeddings=np.ones((len(written), 1), dtype=np.float32),
-                    metadatas=[dict(f) for f in fingerprints],
-                )
+            self._band(
+                {
+                    f"{key}={value}": d.id
+                    for (d, _), bands in zip(written, fingerprints, strict=True)
+                    for key, value in bands.items()
+                }
             )
         self.docs(
             lambda c: c.upsert(
@@ -138,9 +140,17 @@ class Store:
         """Remove the document record first, so its chunks vanish from reads at once."""
         self.docs(lambda c: c.delete(ids=[document_id]))
         self.chunks(lambda c: c.delete(where={"document_id": document_id}))
-        self.prints(lambda c: c.delete(ids=[document_id]))
+        self.bands(lambda c: c.delete(where={"document_id": document_id}))
         self._log("deleted", [document_id])
         self.touch()
+
+    def _band(self, named: Mapping[str, str]) -> None:
+        """Each band key names this document (the newest with it)."""
+        ids = list(named)
+        for at in range(0, len(ids), WRITE_BATCH):
+            part = ids[at : at + WRITE_BATCH]
+            metas: list[Metadata] = [{"document_id": named[i]} for i in part]
+            self.bands(partial(upsert_records, ids=part, metas=metas))
 
     def touch(self) -> None:
         """A new revision, after every write: whoever derived something from the store
@@ -190,13 +200,35 @@ class Store:
         return [(i, str(m["key"])) for i, m in zip(got["ids"], metas, strict=True)]
 
     def fingerprinted(self, keys: Mapping[str, Sequence[str]]) -> list[str]:
-        """The ids of the documents whose fingerprint holds, under any of these keys, one of
-        its values (some may no longer be stored: see ``documents_by_id``)."""
-        clauses: list[Any] = [{k: {"$in": list(v)}} for k, v in keys.items() if v]
-        if not clauses:
+        """The ids of the documents named by any of these band keys and values: a lookup by
+        record id, whatever the store's size (some may no longer be stored: see
+        ``documents_by_id``)."""
+        ids = list(dict.fromkeys(f"{k}={v}" for k, values in keys.items() for v in values))
+        if not ids:
             return []
-        where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-        return self.prints(lambda c: c.get(where=where, include=[]))["ids"]
+        got = self.bands(lambda c: c.get(ids=ids, include=["metadatas"]))
+        return list(dict.fromkeys(str(m["document_id"]) for m in stored(got["metadatas"])))
+
+    def banded(self) -> dict[str, list[str]]:
+        """Every document a band key names, with those keys (for ``qa doctor``)."""
+        out: dict[str, list[str]] = {}
+        for i, _, meta in _rows(self.bands, ["metadatas"], None):
+            out.setdefault(str(meta["document_id"]), []).append(i)
+        return out
+
+    def old_fingerprints(self) -> dict[str, dict[str, str]]:
+        """The fingerprints stored by document id before band keys were (none if that
+        collection is not there)."""
+        if self._old_prints not in {c.name for c in self.client.list_collections()}:
+            return {}
+        old = Guarded(lambda: self.client.get_collection(self._old_prints), self._where)
+        return {i: {k: str(v) for k, v in m.items()} for i, _, m in _rows(old, ["metadatas"])}
+
+    def move_old_fingerprints(self, prints: Mapping[str, Mapping[str, str]]) -> None:
+        """Those of stored documents as band keys, then the old collection dropped."""
+        kept = self.existing(list(prints))
+        self._band({f"{k}={v}": i for i in kept for k, v in prints[i].items()})
+        self.client.delete_collection(self._old_prints)
 
     def log(self) -> list[str]:
         """The ids of the log's records: one per write, oldest or newest first alike."""

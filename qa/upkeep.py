@@ -1,6 +1,7 @@
 """What an interrupted write leaves in the store, found (``check``) and removed (``repair``):
 chunks and fingerprints without their document record, and documents whose chunks are not
-all there. ``qa doctor`` runs them."""
+all there; fingerprints kept the way they were before band keys are moved. ``qa doctor``
+runs them."""
 
 from __future__ import annotations
 
@@ -16,13 +17,17 @@ class Damage:
 
     orphans: dict[str, list[str]] = field(default_factory=dict)  # document id -> chunk ids
     incomplete: list[Document] = field(default_factory=list)
-    fingerprints: list[str] = field(default_factory=list)  # of documents not stored
+    fingerprints: dict[str, list[str]] = field(default_factory=dict)  # missing doc -> bands
+    old_fingerprints: dict[str, dict[str, str]] = field(default_factory=dict)  # before bands
 
     def lines(self, verb: str = "found") -> list[str]:
         out = [f"{verb} {len(ids)} orphaned chunk(s) of {i}" for i, ids in self.orphans.items()]
         for doc in self.incomplete:
             out.append(f"{verb} incomplete document {doc.id} ({doc.title}); re-ingest it")
         out += [f"{verb} the fingerprint of missing document {i}" for i in self.fingerprints]
+        if self.old_fingerprints:
+            moved = "moved" if verb == "removed" else "found"
+            out.append(f"{moved} {len(self.old_fingerprints)} fingerprint(s) kept the old way")
         return out
 
 
@@ -35,8 +40,9 @@ def check(store: Store) -> Damage:
         per_doc.setdefault(str(meta["document_id"]), []).append(cid)
     orphans = {d: ids for d, ids in per_doc.items() if d not in committed}
     incomplete = [d for i, d in committed.items() if len(per_doc.get(i, [])) != d.chunks]
-    prints = store.prints(lambda c: c.get(include=[]))["ids"]
-    return Damage(orphans, incomplete, [i for i in prints if i not in committed])
+    banded = store.banded()
+    missing = {i: keys for i, keys in banded.items() if i not in committed}
+    return Damage(orphans, incomplete, missing, store.old_fingerprints())
 
 
 def repair(store: Store, damage: Damage | None = None) -> list[str]:
@@ -50,6 +56,9 @@ def repair(store: Store, damage: Damage | None = None) -> list[str]:
         store.chunks(lambda c: c.delete(ids=orphans))
     for doc in damage.incomplete:
         store.delete(doc.id)
-    if damage.fingerprints:
-        store.prints(lambda c: c.delete(ids=damage.fingerprints))
+    stale = [key for keys in damage.fingerprints.values() for key in keys]
+    if stale:
+        store.bands(lambda c: c.delete(ids=stale))
+    if damage.old_fingerprints:
+        store.move_old_fingerprints(damage.old_fingerprints)
     return damage.lines("removed")

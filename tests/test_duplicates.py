@@ -15,6 +15,7 @@ from qa.ingest import BATCH
 from qa.models import Article, Question
 from qa.service import Service, build_service
 from qa.settings import Settings
+from qa.upkeep import check, repair
 
 SEED = (Path(__file__).resolve().parent.parent / "seeds" / "000_0071e863b7c6ec05.md").read_text()
 # three paragraphs of the seed, as the wire story
@@ -120,6 +121,34 @@ def test_a_changed_article_is_not_a_near_copy_of_its_own_old_version(service: Se
     service.ingest([old])
     report = service.ingest([Article(title="Story", text=WIRE + " Updated.", url=old.url)])
     assert report.replaced == ["Story"] and report.near_copies == []
+
+
+def test_a_copy_of_a_replaced_article_points_at_its_new_version(service: Service) -> None:
+    old = Article(title="Story", text=WIRE, url="https://example.org/story")
+    service.ingest([old])
+    new = Article(title="Story", text=WIRE + " Updated.", url=old.url)
+    service.ingest([new])  # the old version's band keys are gone with it
+    report = service.ingest([Article(title="Copy", text=republished(WIRE) + " Updated.")])
+    assert [(t, o) for t, _, o in report.near_copies] == [("Copy", new.id)]
+
+
+def test_fingerprints_kept_the_old_way_are_moved_by_the_doctor(service: Service) -> None:
+    """A store from before band keys held each fingerprint under its document's id."""
+    original, copy = original_and_copy()
+    service.ingest([original])
+    store = service.store
+    store.bands(lambda c: c.delete(where={"document_id": original.id}))
+    name = f"{service.settings.collection}-fingerprints"
+    old = store.client.get_or_create_collection(name, embedding_function=None)
+    bands = Fingerprint.of(original.text, 0.7).bands
+    old.upsert(ids=[original.id], embeddings=[[1.0]], metadatas=[bands])
+    old.upsert(ids=["gone"], embeddings=[[1.0]], metadatas=[bands])  # a deleted article's
+    assert check(store).lines() == ["found 2 fingerprint(s) kept the old way"]
+    assert repair(store) == ["moved 2 fingerprint(s) kept the old way"]
+    assert check(store).lines() == []
+    assert name not in {c.name for c in store.client.list_collections()}
+    report = service.ingest([copy])
+    assert [(t, o) for t, _, o in report.near_copies] == [(copy.title, original.id)]
 
 
 def test_retrieval_shows_the_story_once_and_the_answer_cites_both_outlets(
