@@ -365,7 +365,7 @@ def _longest_answer(out: Path, qs: list[Question]) -> Reader:
     scores = {}
     for longest in ANSWER_TOKENS:
         config = dataclasses.replace(loaded.config, max_answer_tokens=longest)
-        reader = Reader(Reader.load(out).tokenizer, loaded.logits, config, loaded.name)
+        reader = Reader(loaded.tokenizer, loaded.logits, config, loaded.name)
         f1 = [best_f1(reader.read(q.question, [q.context])[0].text, list(q.answers)) for q in qs]
         scores[longest] = float(np.mean(f1))
         print(f"max_answer_tokens {longest}: F1 {100 * scores[longest]:.2f}", flush=True)
