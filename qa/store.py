@@ -95,10 +95,10 @@ class Store:
         self.docs = Guarded(lambda: open_collection(self.client, f"{collection}-documents"), where_)
         # LSH band keys ("key=value"), each naming the newest article with that band
         self.bands = Guarded(lambda: open_collection(self.client, f"{collection}-bands"), where_)
-        self._old_prints = f"{collection}-fingerprints"  # by document id, before bands
-        self._where = where_
         # the revision, and the log of writes
         self.meta = Guarded(lambda: open_collection(self.client, f"{collection}-meta"), where_)
+        # fingerprints by document id, as stores kept them before band keys (qa doctor)
+        self._old_prints, self._where = f"{collection}-fingerprints", where_
 
     # -- writes -------------------------------------------------------------------------
     def add(
