@@ -2,7 +2,7 @@
 
 An article's fingerprint is a MinHash (datasketch) of its word 3-grams; its LSH bands (the
 band layout ``MinHashLSH`` chooses for the threshold) are kept beside the stored article
-(``Store.fingerprinted``), so a new article is compared only with the stored ones that share a band
+(``qa.bands``), so a new article is compared only with the stored ones that share a band
 (found in one lookup, however large the archive; their own fingerprints are made again
 from their text). Two articles are near-copies when the estimated
 Jaccard similarity of their 3-grams reaches the threshold (``QA_NEAR_DUPLICATE_THRESHOLD``).

@@ -201,7 +201,7 @@ class Ingestor:
         for p in todo:
             for key, value in p.fingerprint.bands.items():
                 bands.setdefault(key, []).append(value)
-        candidates = self.store.fingerprinted(bands)  # one lookup for the batch
+        candidates = self.store.bands.documents(bands)  # one lookup for the batch
         stored = [
             (d.id, Fingerprint.of(d.text, self.near_duplicate), d.near_duplicate_of)
             for d in self.store.documents_by_id(candidates, text=True).values()

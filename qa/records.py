@@ -3,8 +3,10 @@ no None values, and compares numbers, not dates), and back."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from chromadb.api.types import Include
 
 Metadata = dict[str, Any]
+PAGE = 5000  # records a read of a whole collection takes at once
 T = TypeVar("T")
 
 
@@ -106,3 +109,17 @@ def stored(values: list[T] | None) -> list[T]:
     if values is None:
         raise StoreUnavailable("the vector store left out a field it was asked for")
     return values
+
+
+def rows(
+    read: Callable[[Callable[[Collection], Any]], Any], include: Include, where: Any = None
+) -> Iterator[tuple[str, str, Metadata]]:
+    """Every record of a collection (``where`` it matches) as (id, text, metadata), read a
+    page at a time: Chroma cannot return tens of thousands of metadata at once."""
+    for offset in itertools.count(0, PAGE):
+        got = read(partial(page, include=include, where=where, limit=PAGE, offset=offset))
+        texts = stored(got["documents"]) if "documents" in include else [""] * len(got["ids"])
+        found = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
+        yield from ((i, t, dict(m)) for i, t, m in found if m is not None and t is not None)
+        if len(got["ids"]) < PAGE:
+            return

@@ -2,14 +2,13 @@
 
 Four collections: ``<name>-chunks`` holds the passages with their embeddings (cosine),
 ``<name>-documents`` the full text and metadata of each article, ``<name>-bands`` the LSH
-band keys articles are found by as near-copies (``qa.duplicates``; a record per key, naming
-the newest article with it), ``<name>-meta`` the revision and the log of writes. A document
-is written after its chunks and deleted before them, so its record is the commit marker:
-readers see only chunks of committed documents, and ``qa.upkeep`` removes what an
-interrupted write left. Every write logs what it touched (``writes``: the chunk ids it
-added, the document ids it deleted) and ends with a new revision (``touch``), read in one
-lookup. Collections are made without Chroma's full-text index
-(``qa.store_client.open_collection``).
+band keys articles are found by as near-copies (``qa.bands``), ``<name>-meta`` the
+revision and the log of writes. A document is written after its chunks and deleted before
+them, so its record is the commit marker: readers see only chunks of committed documents,
+and ``qa.upkeep`` removes what an interrupted write left. Every write logs what it touched
+(``writes``: the chunk ids it added, the document ids it deleted) and ends with a new
+revision (``touch``), read in one lookup. Collections are made without Chroma's full-text
+index (``qa.store_client.open_collection``).
 """
 
 from __future__ import annotations
@@ -23,19 +22,20 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
+from qa.bands import Bands
 from qa.errors import NotFound, StoreUnavailable
 from qa.models import Chunk, Document, Filters
 from qa.records import (
+    PAGE,
     Metadata,
     by_ids,
     chunk_of,
     document_meta,
     document_of,
-    page,
+    rows,
     stored,
     upsert_chunks,
     upsert_record,
-    upsert_records,
 )
 from qa.store_client import Guarded, connect, open_collection
 
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from qa.settings import Settings
 
 WRITE_BATCH = 1000  # chunks a write sends at once (Chroma takes at most a few thousand)
-PAGE = 5000  # chunks a read of the whole store takes at once
 Kind = Literal["added", "deleted"]
 KINDS: tuple[Kind, ...] = ("added", "deleted")
 
@@ -93,12 +92,10 @@ class Store:
             lambda: open_collection(self.client, f"{collection}-chunks", cosine=True), where_
         )
         self.docs = Guarded(lambda: open_collection(self.client, f"{collection}-documents"), where_)
-        # LSH band keys ("key=value"), each naming the newest article with that band
-        self.bands = Guarded(lambda: open_collection(self.client, f"{collection}-bands"), where_)
+        bands = Guarded(lambda: open_collection(self.client, f"{collection}-bands"), where_)
         # the revision, and the log of writes
         self.meta = Guarded(lambda: open_collection(self.client, f"{collection}-meta"), where_)
-        # fingerprints by document id, as stores kept them before band keys (qa doctor)
-        self._old_prints, self._where = f"{collection}-fingerprints", where_
+        self.bands = Bands(bands, self.client, f"{collection}-fingerprints", where_)
 
     # -- writes -------------------------------------------------------------------------
     def add(
@@ -119,7 +116,7 @@ class Store:
         # logged before the commit: a reader of the log keeps only what is committed
         self._log("added", [c.id for _, c in rows])
         if fingerprints:
-            self._band(
+            self.bands.name(
                 {
                     f"{key}={value}": d.id
                     for (d, _), bands in zip(written, fingerprints, strict=True)
@@ -140,17 +137,9 @@ class Store:
         """Remove the document record first, so its chunks vanish from reads at once."""
         self.docs(lambda c: c.delete(ids=[document_id]))
         self.chunks(lambda c: c.delete(where={"document_id": document_id}))
-        self.bands(lambda c: c.delete(where={"document_id": document_id}))
+        self.bands.forget(document_id)
         self._log("deleted", [document_id])
         self.touch()
-
-    def _band(self, named: Mapping[str, str]) -> None:
-        """Each band key names this document (the newest with it)."""
-        ids = list(named)
-        for at in range(0, len(ids), WRITE_BATCH):
-            part = ids[at : at + WRITE_BATCH]
-            metas: list[Metadata] = [{"document_id": named[i]} for i in part]
-            self.bands(partial(upsert_records, ids=part, metas=metas))
 
     def touch(self) -> None:
         """A new revision, after every write: whoever derived something from the store
@@ -178,8 +167,10 @@ class Store:
         """Every document (or those with the given key) by title; with ``text=False`` the
         texts are not read (``text`` is empty), for listings."""
         include: Include = ["documents", "metadatas"] if text else ["metadatas"]
-        rows = _rows(self.docs, include, {"key": key} if key else None)
-        found = [document_of(i, t, m) for i, t, m in rows]
+        found = [
+            document_of(i, t, m)
+            for i, t, m in rows(self.docs, include, {"key": key} if key else None)
+        ]
         return sorted(found, key=lambda d: (d.title.lower(), d.id))
 
     def document_ids(self) -> list[str]:
@@ -199,40 +190,13 @@ class Store:
         metas = stored(got["metadatas"])
         return [(i, str(m["key"])) for i, m in zip(got["ids"], metas, strict=True)]
 
-    def fingerprinted(self, keys: Mapping[str, Sequence[str]]) -> list[str]:
-        """The ids of the documents named by any of these band keys and values: a lookup by
-        record id, whatever the store's size (some may no longer be stored: see
-        ``documents_by_id``)."""
-        ids = list(dict.fromkeys(f"{k}={v}" for k, values in keys.items() for v in values))
-        if not ids:
-            return []
-        got = self.bands(lambda c: c.get(ids=ids, include=["metadatas"]))
-        return list(dict.fromkeys(str(m["document_id"]) for m in stored(got["metadatas"])))
-
-    def banded(self) -> dict[str, list[str]]:
-        """Every document a band key names, with those keys (for ``qa doctor``)."""
-        out: dict[str, list[str]] = {}
-        for i, _, meta in _rows(self.bands, ["metadatas"], None):
-            out.setdefault(str(meta["document_id"]), []).append(i)
-        return out
-
-    def old_fingerprints(self) -> dict[str, dict[str, str]]:
-        """The fingerprints stored by document id before band keys were (none if that
-        collection is not there)."""
-        if self._old_prints not in {c.name for c in self.client.list_collections()}:
-            return {}
-        old = Guarded(lambda: self.client.get_collection(self._old_prints), self._where)
-        return {i: {k: str(v) for k, v in m.items()} for i, _, m in _rows(old, ["metadatas"])}
-
     def move_old_fingerprints(self, prints: Mapping[str, Mapping[str, str]]) -> None:
-        """Those of stored documents as band keys, then the old collection dropped."""
-        kept = self.existing(list(prints))
-        self._band({f"{k}={v}": i for i in kept for k, v in prints[i].items()})
-        self.client.delete_collection(self._old_prints)
+        """Fingerprints kept the old way, of documents still stored, as band keys."""
+        self.bands.move_old(prints, self.existing(list(prints)))
 
     def log(self) -> list[str]:
         """The ids of the log's records: one per write, oldest or newest first alike."""
-        return [i for i, _, _ in _rows(self.meta, ["metadatas"], {"kind": {"$in": list(KINDS)}})]
+        return [i for i, _, _ in rows(self.meta, ["metadatas"], {"kind": {"$in": list(KINDS)}})]
 
     def writes(self, ids: Sequence[str]) -> list[Write]:
         """These records of the log."""
@@ -250,13 +214,13 @@ class Store:
         (with ``text=False`` the texts are not read: "")."""
         committed = set(self.document_ids())
         include: Include = ["documents", "metadatas"] if text else ["metadatas"]
-        rows = (r for r in _rows(self.chunks, include) if r[2]["document_id"] in committed)
-        while part := list(itertools.islice(rows, size)):
+        kept = (r for r in rows(self.chunks, include) if r[2]["document_id"] in committed)
+        while part := list(itertools.islice(kept, size)):
             yield part
 
     def chunk_metadata(self) -> Iterator[tuple[str, Metadata]]:
         """(id, metadata) of every chunk, committed or not (for ``qa.upkeep``)."""
-        return ((i, m) for i, _, m in _rows(self.chunks, ["metadatas"]))
+        return ((i, m) for i, _, m in rows(self.chunks, ["metadatas"]))
 
     def all_chunks(self) -> list[tuple[Chunk, Metadata]]:
         """Every chunk of a committed document, with its metadata."""
@@ -309,17 +273,3 @@ def _by_ids(read: Guarded, ids: Sequence[str]) -> list[tuple[str, str, Metadata]
         rows = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
         out += [(i, t, dict(m)) for i, t, m in rows if m is not None and t is not None]
     return out
-
-
-def _rows(
-    read: Guarded, include: Include, where: Any = None
-) -> Iterator[tuple[str, str, Metadata]]:
-    """Every record of a collection (``where`` it matches) as (id, text, metadata), read a
-    page at a time: Chroma cannot return tens of thousands of metadata at once."""
-    for offset in itertools.count(0, PAGE):
-        got = read(partial(page, include=include, where=where, limit=PAGE, offset=offset))
-        texts = stored(got["documents"]) if "documents" in include else [""] * len(got["ids"])
-        rows = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
-        yield from ((i, t, dict(m)) for i, t, m in rows if m is not None and t is not None)
-        if len(got["ids"]) < PAGE:
-            return

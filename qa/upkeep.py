@@ -40,9 +40,9 @@ def check(store: Store) -> Damage:
         per_doc.setdefault(str(meta["document_id"]), []).append(cid)
     orphans = {d: ids for d, ids in per_doc.items() if d not in committed}
     incomplete = [d for i, d in committed.items() if len(per_doc.get(i, [])) != d.chunks]
-    banded = store.banded()
+    banded = store.bands.by_document()
     missing = {i: keys for i, keys in banded.items() if i not in committed}
-    return Damage(orphans, incomplete, missing, store.old_fingerprints())
+    return Damage(orphans, incomplete, missing, store.bands.old_fingerprints())
 
 
 def repair(store: Store, damage: Damage | None = None) -> list[str]:
@@ -58,7 +58,7 @@ def repair(store: Store, damage: Damage | None = None) -> list[str]:
         store.delete(doc.id)
     stale = [key for keys in damage.fingerprints.values() for key in keys]
     if stale:
-        store.bands(lambda c: c.delete(ids=stale))
+        store.bands.drop(stale)
     if damage.old_fingerprints:
         store.move_old_fingerprints(damage.old_fingerprints)
     return damage.lines("removed")

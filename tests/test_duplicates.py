@@ -137,7 +137,7 @@ def test_fingerprints_kept_the_old_way_are_moved_by_the_doctor(service: Service)
     original, copy = original_and_copy()
     service.ingest([original])
     store = service.store
-    store.bands(lambda c: c.delete(where={"document_id": original.id}))
+    store.bands.forget(original.id)
     name = f"{service.settings.collection}-fingerprints"
     old = store.client.get_or_create_collection(name, embedding_function=None)
     bands = Fingerprint.of(original.text, 0.7).bands
