@@ -60,6 +60,25 @@ async def _load(url: str, requests: Sequence[Request], concurrency: int) -> dict
     return {"concurrency": concurrency, **latency_stats(latencies, wall)}
 
 
+def alternating(urls: Sequence[str], requests: Sequence[Request]) -> list[dict[str, Any]]:
+    """Each request sent to every url in turn, one at a time, the order of the urls reversed
+    every other time, so that their figures come from the same moments of a noisy machine:
+    the latency figures of each url."""
+    latencies: dict[str, list[float]] = {url: [] for url in urls}
+    started = time.perf_counter()
+    with httpx.Client(timeout=600) as client:
+        for n, request in enumerate(requests):
+            for url in urls if n % 2 == 0 else list(reversed(urls)):
+                began = time.perf_counter()
+                response = client.request(
+                    request.method, url + request.path, params=request.params, json=request.body
+                )
+                response.raise_for_status()
+                latencies[url].append((time.perf_counter() - began) * 1000)
+    wall = (time.perf_counter() - started) / len(urls)
+    return [latency_stats(latencies[url], wall) for url in urls]
+
+
 def load(url: str, requests: Sequence[Request], concurrency: int) -> dict[str, Any]:
     """Send every request, at most ``concurrency`` at a time; the latency figures."""
     return asyncio.run(_load(url, requests, concurrency))

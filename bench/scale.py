@@ -7,7 +7,8 @@ eight outlets, a date in 2022 and a url of its own, so that no two articles are 
 The articles go into ``.jsonl`` files and through ``qa ingest`` (a subprocess), stage by
 stage; after each stage a server (``uvicorn``, loopback) is started over the store and the
 run reports, beside the query floor (one query embedding) measured in the same run:
-``/search`` and ``/chat`` p50/p95, ``POST /documents`` of one new article, the server's
+``/search`` and ``/chat`` p50/p95, ``POST /documents`` of one new article (beside the same
+article posted, in turn, to a server over an empty store), the server's
 RSS, and the store's size on disk. Ingest throughput is beside the model's raw ``encode``
 of a sample of the same chunks. The last stage's ingest is killed (SIGKILL) once and run
 again, then checked: every article present exactly once, ``qa doctor`` clean.
@@ -34,7 +35,14 @@ from tqdm import tqdm
 
 from bench import report
 from bench.data import ROOT, SQUAD, load_realtimeqa, load_squad
-from bench.load import Request, chat_request, latency_stats, load, search_request
+from bench.load import (
+    Request,
+    alternating,
+    chat_request,
+    latency_stats,
+    load,
+    search_request,
+)
 from bench.scale_md import markdown
 from bench.server import memory_mb, serving
 from qa.chunking import chunk
@@ -46,6 +54,7 @@ from qa.text import sentences
 OUTLETS = ["Wire A", "Wire B", "Courier", "Herald", "Gazette", "Observer", "Tribune", "Post"]
 PER_FILE = 2_000  # articles a .jsonl file holds (well under QA_MAX_FILE_BYTES)
 ENCODE_SAMPLE = 2_000  # chunks the raw encode is timed on
+POSTS = 17  # articles posted after each stage, to the store and to an empty one (1 warm-up)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -95,7 +104,7 @@ class Archive:
         """Articles holding about ``chunks`` chunks, written to ``folder``: how many, and a
         sample of their chunk texts."""
         folder.mkdir(parents=True)
-        count, sample, lines = 0, [], []
+        count, sample, lines = 0, list[str](), list[str]()
         with tqdm(total=chunks, desc=f"archive {folder.name}", unit="chunk") as bar:
             while count < chunks:
                 item = self.article()
@@ -168,9 +177,15 @@ def floor(embedder: Embedder, questions: list[str]) -> dict[str, Any]:
 
 
 def serve_and_measure(
-    settings: Settings, questions: list[str], new: list[Article], log: Path
+    settings: Settings, questions: list[str], new: list[Article], logs: Path
 ) -> dict[str, Any]:
-    with serving(settings, log) as server:
+    """Queries and writes over HTTP; the writes also go, in turn with them, to a server
+    over an empty store (the figure they are compared with, measured at the same moments)."""
+    empty = settings.model_copy(update={"vectorstore_dir": logs / "empty-store"})
+    with (
+        serving(settings, logs / "server.log") as server,
+        serving(empty, logs / "server-empty.log") as blank,
+    ):
         load(server.url, [search_request("warm-up"), chat_request("warm-up")], 1)
         half = len(questions) // 2
         posts = [
@@ -180,11 +195,14 @@ def serve_and_measure(
         out = {
             "search": load(server.url, [search_request(q) for q in questions[:half]], 1),
             "chat": load(server.url, [chat_request(q) for q in questions[half:]], 1),
-            "post_document": load(server.url, posts, 1),
-            # the first search after a write: the keyword index of the new revision
-            "search_after_post": load(server.url, [search_request(questions[0])], 1),
-            "memory": memory_mb(server.process.pid),
         }
+        alternating([server.url, blank.url], posts[:1])  # warm-up: each server's first write
+        out["post_document"], out["post_document_empty"] = alternating(
+            [server.url, blank.url], posts[1:]
+        )
+        # the first search after a write: the keyword index of the new revision
+        out["search_after_post"] = load(server.url, [search_request(questions[0])], 1)
+        out["memory"] = memory_mb(server.process.pid)
     return out
 
 
@@ -226,10 +244,10 @@ def main(argv: list[str] | None = None) -> None:
             questions = questions[args.requests :]
             stage["floor"] = floor(embedder, questions[: args.requests])
             questions = questions[args.requests :]
-            new = [archive.article() for _ in range(8)]
-            stage["http"] = serve_and_measure(
-                settings, asked, new, Path(tmp) / f"server-{size}.log"
-            )
+            new = [archive.article() for _ in range(POSTS)]
+            logs = Path(tmp) / f"serve-{size}"
+            logs.mkdir()
+            stage["http"] = serve_and_measure(settings, asked, new, logs)
             stage["disk_mb"] = disk_mb(settings.vectorstore_dir)
             done = _counts(settings)[1]  # with the articles posted
             data["stages"].append(stage)
