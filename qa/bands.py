@@ -1,74 +1,71 @@
 """The LSH band keys that near-copies are found by (``qa.duplicates``), kept in Chroma.
 
-``<name>-bands`` holds one record per band key (``key=value``) that names the newest
-article with it, so that a batch's candidates are one lookup by id, whatever the store's
-size. Stores made before band keys kept each article's fingerprint under its id in
-``<name>-fingerprints``; ``qa doctor --fix`` moves those here (``move_old``).
+Each article's band keys are metadata of its own document record (``lsh<b>x<r>_<i>``:
+the band's value), so they are written and deleted with it and cost no record of their
+own; a batch's candidates are one metadata lookup on the documents (an ``$in`` per band).
+Stores made before kept them apart: by document id in ``<name>-fingerprints``, then as a
+record per key in ``<name>-bands``; ``qa doctor --fix`` moves both onto the documents.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from qa.records import Metadata, rows, stored, upsert_records
+from qa.records import rows
 from qa.store_client import Guarded
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
-WRITE_BATCH = 1000  # records a write sends at once
+WRITE_BATCH = 1000  # document records a move updates at once
 
 
 class Bands:
-    """Band keys, each naming the newest article that has it."""
+    """Band keys on the document records, and those stores kept apart before."""
 
-    def __init__(self, records: Guarded, client: ClientAPI, old_name: str, where: str):
-        self.records = records
-        self._client, self._old_name, self._where = client, old_name, where
-
-    def name(self, named: Mapping[str, str]) -> None:
-        """Each band key (``key=value``) names this document id (the newest with it)."""
-        ids = list(named)
-        for at in range(0, len(ids), WRITE_BATCH):
-            part = ids[at : at + WRITE_BATCH]
-            metas: list[Metadata] = [{"document_id": named[i]} for i in part]
-            self.records(partial(upsert_records, ids=part, metas=metas))
+    def __init__(self, docs: Guarded, client: ClientAPI, collection: str, where: str):
+        self.docs, self._client, self._where = docs, client, where
+        self._old = (f"{collection}-fingerprints", f"{collection}-bands")
 
     def documents(self, keys: Mapping[str, Sequence[str]]) -> list[str]:
-        """The ids of the documents named by any of these band keys and values: a lookup by
-        record id (some may no longer be stored: see ``Store.documents_by_id``)."""
-        ids = list(dict.fromkeys(f"{k}={v}" for k, values in keys.items() for v in values))
-        if not ids:
+        """The ids of the stored documents with any of these band keys and values."""
+        clauses = [{k: {"$in": sorted(set(v))}} for k, v in keys.items() if v]
+        if not clauses:
             return []
-        got = self.records(lambda c: c.get(ids=ids, include=["metadatas"]))
-        return list(dict.fromkeys(str(m["document_id"]) for m in stored(got["metadatas"])))
+        where: Any = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+        return list(self.docs(lambda c: c.get(where=where, include=[]))["ids"])
 
-    def forget(self, document_id: str) -> None:
-        """The keys that name this document, gone with it."""
-        self.records(lambda c: c.delete(where={"document_id": document_id}))
-
-    def drop(self, keys: Sequence[str]) -> None:
-        self.records(lambda c: c.delete(ids=list(keys)))
-
-    def by_document(self) -> dict[str, list[str]]:
-        """Every document a band key names, with those keys (for ``qa doctor``)."""
-        out: dict[str, list[str]] = {}
-        for i, _, meta in rows(self.records, ["metadatas"]):
-            out.setdefault(str(meta["document_id"]), []).append(i)
+    def old(self) -> dict[str, dict[str, str]]:
+        """Band keys kept apart from the documents (by document id; none if the store has
+        no such collection)."""
+        out: dict[str, dict[str, str]] = {}
+        for name in self._present():
+            kept = Guarded(partial(self._client.get_collection, name), self._where)
+            for i, _, meta in rows(kept, ["metadatas"]):
+                if name.endswith("-fingerprints"):  # a record per document: its keys
+                    out.setdefault(i, {}).update({k: str(v) for k, v in meta.items()})
+                else:  # a record per key ("key=value"), naming its newest document
+                    key, _, value = i.partition("=")
+                    out.setdefault(str(meta["document_id"]), {})[key] = value
         return out
 
-    def old_fingerprints(self) -> dict[str, dict[str, str]]:
-        """The fingerprints stored by document id before band keys were (none if that
-        collection is not there)."""
-        if self._old_name not in {c.name for c in self._client.list_collections()}:
-            return {}
-        old = Guarded(lambda: self._client.get_collection(self._old_name), self._where)
-        return {i: {k: str(v) for k, v in m.items()} for i, _, m in rows(old, ["metadatas"])}
+    def move_old(self, prints: Mapping[str, Mapping[str, str]]) -> None:
+        """These band keys onto the records of those of their documents still stored,
+        then the collections that kept them dropped."""
+        ids = list(prints)
+        for at in range(0, len(ids), WRITE_BATCH):
+            self._move({i: prints[i] for i in ids[at : at + WRITE_BATCH]})
+        for name in self._present():
+            self._client.delete_collection(name)
 
-    def move_old(self, prints: Mapping[str, Mapping[str, str]], stored_ids: set[str]) -> None:
-        """The old fingerprints of the documents still stored as band keys, then the old
-        collection dropped."""
-        self.name({f"{k}={v}": i for i in stored_ids for k, v in prints[i].items()})
-        self._client.delete_collection(self._old_name)
+    def _move(self, prints: Mapping[str, Mapping[str, str]]) -> None:
+        found = list(self.docs(lambda c: c.get(ids=list(prints), include=[]))["ids"])
+        metas: Any = [dict(prints[i]) for i in found]
+        if found:
+            self.docs(lambda c: c.update(ids=found, metadatas=metas))
+
+    def _present(self) -> list[str]:
+        names = {c.name for c in self._client.list_collections()}
+        return [n for n in self._old if n in names]

@@ -91,7 +91,9 @@ def document_meta(document: Document, chunks: int) -> Metadata:
 
 
 def document_of(doc_id: str, text: str, meta: Mapping[str, Any]) -> Document:
-    return Document(id=doc_id, text=text, **{k: v for k, v in meta.items() if k != "id"})
+    """The document of a record (whose metadata also holds its band keys: left out)."""
+    fields = {k: v for k, v in meta.items() if k in Document.model_fields and k != "id"}
+    return Document(id=doc_id, text=text, **fields)
 
 
 def chunk_of(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:

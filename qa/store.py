@@ -1,9 +1,9 @@
 """The vector store: wraps Chroma (embedded ``PersistentClient`` or a ``chroma run`` server).
 
-Four collections: ``<name>-chunks`` holds the passages with their embeddings (cosine),
-``<name>-documents`` the full text and metadata of each article, ``<name>-bands`` the LSH
-band keys articles are found by as near-copies (``qa.bands``), ``<name>-meta`` the
-revision and the log of writes. A document is written after its chunks and deleted before
+Three collections: ``<name>-chunks`` holds the passages with their embeddings (cosine),
+``<name>-documents`` the full text and metadata of each article (with the LSH band keys it
+is found by as a near-copy: ``qa.bands``), ``<name>-meta`` the revision and the log of
+writes. A document is written after its chunks and deleted before
 them, so its record is the commit marker: readers see only chunks of committed documents,
 and ``qa.upkeep`` removes what an interrupted write left. Every write logs what it touched
 (``writes``: the chunk ids it added, the document ids it deleted) and ends with a new
@@ -92,10 +92,9 @@ class Store:
             lambda: open_collection(self.client, f"{collection}-chunks", cosine=True), where_
         )
         self.docs = Guarded(lambda: open_collection(self.client, f"{collection}-documents"), where_)
-        bands = Guarded(lambda: open_collection(self.client, f"{collection}-bands"), where_)
         # the revision, and the log of writes
         self.meta = Guarded(lambda: open_collection(self.client, f"{collection}-meta"), where_)
-        self.bands = Bands(bands, self.client, f"{collection}-fingerprints", where_)
+        self.bands = Bands(self.docs, self.client, collection, where_)
 
     # -- writes -------------------------------------------------------------------------
     def add(
@@ -105,8 +104,8 @@ class Store:
         fingerprints: Sequence[Mapping[str, str]] = (),
     ) -> None:
         """Write the chunks of every document (``embeddings``: one row per chunk, in order)
-        and their ``fingerprints`` (one per document, if any), then the document records that
-        make them visible, then one new revision."""
+        then the document records that make them visible, with their ``fingerprints`` (LSH
+        band keys, one mapping per document, if any), then one new revision."""
         rows = [(d, c) for d, chunks in written for c in chunks]
         for at in range(0, len(rows), WRITE_BATCH):
             part = rows[at : at + WRITE_BATCH]
@@ -115,20 +114,16 @@ class Store:
             return
         # logged before the commit: a reader of the log keeps only what is committed
         self._log("added", [c.id for _, c in rows])
-        if fingerprints:
-            self.bands.name(
-                {
-                    f"{key}={value}": d.id
-                    for (d, _), bands in zip(written, fingerprints, strict=True)
-                    for key, value in bands.items()
-                }
-            )
+        prints = list(fingerprints) or [{} for _ in written]
         self.docs(
             lambda c: c.upsert(
                 ids=[d.id for d, _ in written],
                 embeddings=np.ones((len(written), 1), dtype=np.float32),
                 documents=[d.text for d, _ in written],
-                metadatas=[document_meta(d, len(chunks)) for d, chunks in written],
+                metadatas=[
+                    {**document_meta(d, len(chunks)), **bands}
+                    for (d, chunks), bands in zip(written, prints, strict=True)
+                ],
             )
         )
         self.touch()
@@ -137,7 +132,6 @@ class Store:
         """Remove the document record first, so its chunks vanish from reads at once."""
         self.docs(lambda c: c.delete(ids=[document_id]))
         self.chunks(lambda c: c.delete(where={"document_id": document_id}))
-        self.bands.forget(document_id)
         self._log("deleted", [document_id])
         self.touch()
 
@@ -189,10 +183,6 @@ class Store:
         got = self.docs(lambda c: c.get(where=where, include=["metadatas"]))
         metas = stored(got["metadatas"])
         return [(i, str(m["key"])) for i, m in zip(got["ids"], metas, strict=True)]
-
-    def move_old_fingerprints(self, prints: Mapping[str, Mapping[str, str]]) -> None:
-        """Fingerprints kept the old way, of documents still stored, as band keys."""
-        self.bands.move_old(prints, self.existing(list(prints)))
 
     def log(self) -> list[str]:
         """The ids of the log's records: one per write, oldest or newest first alike."""

@@ -1,6 +1,6 @@
 """What an interrupted write leaves in the store, found (``check``) and removed (``repair``):
-chunks and fingerprints without their document record, and documents whose chunks are not
-all there; fingerprints kept the way they were before band keys are moved. ``qa doctor``
+chunks without their document record, and documents whose chunks are not all there; band
+keys kept apart from the documents, as stores did before, are moved onto them. ``qa doctor``
 runs them."""
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ class Damage:
 
     orphans: dict[str, list[str]] = field(default_factory=dict)  # document id -> chunk ids
     incomplete: list[Document] = field(default_factory=list)
-    fingerprints: dict[str, list[str]] = field(default_factory=dict)  # missing doc -> bands
-    old_fingerprints: dict[str, dict[str, str]] = field(default_factory=dict)  # before bands
+    old_fingerprints: dict[str, dict[str, str]] = field(default_factory=dict)  # kept apart
 
     def lines(self, verb: str = "found") -> list[str]:
         out = [f"{verb} {len(ids)} orphaned chunk(s) of {i}" for i, ids in self.orphans.items()]
         for doc in self.incomplete:
             out.append(f"{verb} incomplete document {doc.id} ({doc.title}); re-ingest it")
-        out += [f"{verb} the fingerprint of missing document {i}" for i in self.fingerprints]
         if self.old_fingerprints:
             moved = "moved" if verb == "removed" else "found"
             out.append(f"{moved} {len(self.old_fingerprints)} fingerprint(s) kept the old way")
@@ -40,9 +38,7 @@ def check(store: Store) -> Damage:
         per_doc.setdefault(str(meta["document_id"]), []).append(cid)
     orphans = {d: ids for d, ids in per_doc.items() if d not in committed}
     incomplete = [d for i, d in committed.items() if len(per_doc.get(i, [])) != d.chunks]
-    banded = store.bands.by_document()
-    missing = {i: keys for i, keys in banded.items() if i not in committed}
-    return Damage(orphans, incomplete, missing, store.bands.old_fingerprints())
+    return Damage(orphans, incomplete, store.bands.old())
 
 
 def repair(store: Store, damage: Damage | None = None) -> list[str]:
@@ -56,9 +52,6 @@ def repair(store: Store, damage: Damage | None = None) -> list[str]:
         store.chunks(lambda c: c.delete(ids=orphans))
     for doc in damage.incomplete:
         store.delete(doc.id)
-    stale = [key for keys in damage.fingerprints.values() for key in keys]
-    if stale:
-        store.bands.drop(stale)
     if damage.old_fingerprints:
-        store.move_old_fingerprints(damage.old_fingerprints)
+        store.bands.move_old(damage.old_fingerprints)
     return damage.lines("removed")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from qa.api import create_app
@@ -132,19 +133,31 @@ def test_a_copy_of_a_replaced_article_points_at_its_new_version(service: Service
     assert [(t, o) for t, _, o in report.near_copies] == [("Copy", new.id)]
 
 
-def test_fingerprints_kept_the_old_way_are_moved_by_the_doctor(service: Service) -> None:
-    """A store from before band keys held each fingerprint under its document's id."""
+@pytest.mark.parametrize("layout", ["fingerprints", "bands"])
+def test_band_keys_kept_apart_are_moved_by_the_doctor(service: Service, layout: str) -> None:
+    """Stores before kept band keys apart from the documents: by document id in
+    ``-fingerprints``, then a record per key in ``-bands``."""
     original, copy = original_and_copy()
     service.ingest([original])
     store = service.store
-    store.bands.forget(original.id)
-    name = f"{service.settings.collection}-fingerprints"
-    old = store.client.get_or_create_collection(name, embedding_function=None)
     bands = Fingerprint.of(original.text, 0.7).bands
-    old.upsert(ids=[original.id], embeddings=[[1.0]], metadatas=[bands])
-    old.upsert(ids=["gone"], embeddings=[[1.0]], metadatas=[bands])  # a deleted article's
-    assert check(store).lines() == ["found 2 fingerprint(s) kept the old way"]
-    assert repair(store) == ["moved 2 fingerprint(s) kept the old way"]
+    store.docs(lambda c: c.update(ids=[original.id], metadatas=[dict.fromkeys(bands)]))
+    name = f"{service.settings.collection}-{layout}"
+    old = store.client.get_or_create_collection(name, embedding_function=None)
+    if layout == "fingerprints":  # "gone": a deleted article's
+        old.upsert(ids=[original.id, "gone"], embeddings=[[1.0]] * 2, metadatas=[bands] * 2)
+    else:
+        keys = [f"{k}={v}" for k, v in bands.items()]
+        old.upsert(
+            ids=keys,
+            embeddings=[[1.0]] * len(keys),
+            metadatas=[{"document_id": original.id}] * len(keys),
+        )
+    assert service.ingest([copy]).near_copies == []  # not found until moved
+    service.store.delete(copy.id)
+    count = 2 if layout == "fingerprints" else 1
+    assert check(store).lines() == [f"found {count} fingerprint(s) kept the old way"]
+    assert repair(store) == [f"moved {count} fingerprint(s) kept the old way"]
     assert check(store).lines() == []
     assert name not in {c.name for c in store.client.list_collections()}
     report = service.ingest([copy])
