@@ -1,8 +1,8 @@
 """Near-copies: the same (wire) story republished, with small edits, by another outlet.
 
 An article's fingerprint is a MinHash (datasketch) of its word 3-grams; its LSH bands (the
-band layout ``MinHashLSH`` chooses for the threshold) are kept beside the stored article
-(``qa.bands``), so a new article is compared only with the stored ones that share a band
+band layout ``MinHashLSH`` chooses for the threshold) are kept on the stored article's
+record (``qa.bands``), so a new article is compared only with the stored ones that share a band
 (found in one lookup, however large the archive; their own fingerprints are made again
 from their text). Two articles are near-copies when the estimated
 Jaccard similarity of their 3-grams reaches the threshold (``QA_NEAR_DUPLICATE_THRESHOLD``).

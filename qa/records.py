@@ -72,12 +72,6 @@ def upsert_record(collection: Collection, record_id: str, text: str, meta: Metad
     collection.upsert(ids=[record_id], embeddings=one, documents=[text], metadatas=[meta])
 
 
-def upsert_records(collection: Collection, ids: list[str], metas: list[Metadata]) -> None:
-    """Records of metadata alone (each with the same constant vector)."""
-    ones = np.ones((len(ids), 1), dtype=np.float32)
-    collection.upsert(ids=ids, embeddings=ones, metadatas=[m for m in metas])
-
-
 def by_ids(collection: Collection, ids: list[str]) -> Any:
     return collection.get(ids=ids, include=["documents", "metadatas"])
 

@@ -3,12 +3,12 @@
 Three collections: ``<name>-chunks`` holds the passages with their embeddings (cosine),
 ``<name>-documents`` the full text and metadata of each article (with the LSH band keys it
 is found by as a near-copy: ``qa.bands``), ``<name>-meta`` the revision and the log of
-writes. A document is written after its chunks and deleted before
-them, so its record is the commit marker: readers see only chunks of committed documents,
-and ``qa.upkeep`` removes what an interrupted write left. Every write logs what it touched
-(``writes``: the chunk ids it added, the document ids it deleted) and ends with a new
-revision (``touch``), read in one lookup. Collections are made without Chroma's full-text
-index (``qa.store_client.open_collection``).
+writes. A document is written after its chunks and deleted before them, so its record is
+the commit marker: readers see only chunks of committed documents, and ``qa.upkeep``
+removes what an interrupted write left. Every write logs what it touched (``writes``: the
+chunk ids it added, the document ids it deleted) and ends with a new revision (``touch``),
+read in one lookup. Collections are made without Chroma's full-text index
+(``qa.store_client.open_collection``).
 """
 
 from __future__ import annotations
@@ -106,14 +106,14 @@ class Store:
         """Write the chunks of every document (``embeddings``: one row per chunk, in order)
         then the document records that make them visible, with their ``fingerprints`` (LSH
         band keys, one mapping per document, if any), then one new revision."""
-        rows = [(d, c) for d, chunks in written for c in chunks]
-        for at in range(0, len(rows), WRITE_BATCH):
-            part = rows[at : at + WRITE_BATCH]
+        pairs = [(d, c) for d, chunks in written for c in chunks]
+        for at in range(0, len(pairs), WRITE_BATCH):
+            part = pairs[at : at + WRITE_BATCH]
             self.chunks(partial(upsert_chunks, part=part, vectors=embeddings[at : at + len(part)]))
         if not written:
             return
         # logged before the commit: a reader of the log keeps only what is committed
-        self._log("added", [c.id for _, c in rows])
+        self._log("added", [c.id for _, c in pairs])
         prints = list(fingerprints) or [{} for _ in written]
         self.docs(
             lambda c: c.upsert(
@@ -233,8 +233,8 @@ class Store:
         include: Include = ["documents", "metadatas"] if text else ["metadatas"]
         got = self.docs(lambda c: c.get(ids=unique, include=include))
         texts = stored(got["documents"]) if text else [""] * len(got["ids"])
-        rows = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
-        return {i: document_of(i, t, m) for i, t, m in rows}
+        found = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
+        return {i: document_of(i, t, m) for i, t, m in found}
 
     def nearest(
         self, embedding: np.ndarray | Sequence[float], n: int, filters: Filters | None = None
@@ -260,6 +260,6 @@ def _by_ids(read: Guarded, ids: Sequence[str]) -> list[tuple[str, str, Metadata]
     out: list[tuple[str, str, Metadata]] = []
     for at in range(0, len(ids), PAGE):
         got = read(partial(by_ids, ids=list(ids[at : at + PAGE])))
-        rows = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
-        out += [(i, t, dict(m)) for i, t, m in rows if m is not None and t is not None]
+        found = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
+        out += [(i, t, dict(m)) for i, t, m in found if m is not None and t is not None]
     return out
