@@ -37,7 +37,7 @@ from qa.records import (
     upsert_chunks,
     upsert_record,
 )
-from qa.store_client import Guarded, connect, open_collection
+from qa.store_client import SAVE_CHUNKS_EVERY, Guarded, connect, open_collection
 
 if TYPE_CHECKING:
     from chromadb.api.types import Include
@@ -89,7 +89,10 @@ class Store:
             raise StoreUnavailable.because(exc, where_) from exc
         # Every call through these raises StoreUnavailable if the store cannot be reached.
         self.chunks = Guarded(
-            lambda: open_collection(self.client, f"{collection}-chunks", cosine=True), where_
+            lambda: open_collection(
+                self.client, f"{collection}-chunks", cosine=True, save_every=SAVE_CHUNKS_EVERY
+            ),
+            where_,
         )
         self.docs = Guarded(lambda: open_collection(self.client, f"{collection}-documents"), where_)
         # the revision, and the log of writes

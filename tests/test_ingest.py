@@ -2,11 +2,15 @@
 
 from pathlib import Path
 
+import chromadb
 import pytest
 
+from qa.embeddings import Embedder
 from qa.errors import InvalidInput, TooLarge, UnsupportedType
 from qa.readers import parse
-from qa.service import Service
+from qa.service import Service, build_service
+from qa.settings import Settings
+from qa.store_client import SAVE_CHUNKS_EVERY, SAVE_EVERY
 from tests.conftest import SEEDS
 
 ARTICLE = "Alpha Corp opened a plant in Lyon. The plant employs 300 people. It opened in May."
@@ -116,3 +120,24 @@ def test_every_write_changes_the_revision_and_reads_do_not(service: Service) -> 
     assert deleted != written and store.existing([first, second]) == {second}
     service.ingest_paths([SEEDS])  # re-adds the deleted one
     assert store.revision() != deleted and store.existing([first, second]) == {first, second}
+
+
+@pytest.mark.parametrize("made_before", [False, True])
+def test_the_store_saves_its_vector_indexes_often(
+    made_before: bool, settings: Settings, embedder: Embedder
+) -> None:
+    """Chroma's default (a save every 1,000 records) makes each write cost more the more
+    records came since the last save; a store made so before is set to save more often."""
+    names = [f"{settings.collection}-{n}" for n in ("chunks", "documents", "meta")]
+    if made_before:
+        client = chromadb.PersistentClient(path=str(settings.vectorstore_dir))
+        for name in names:
+            client.create_collection(name, embedding_function=None)
+    service = build_service(settings, embedder)
+    intervals = {
+        c.name: c.configuration_json["hnsw"]["sync_threshold"]
+        for c in service.store.client.list_collections()
+    }
+    assert intervals == dict(zip(names, [SAVE_CHUNKS_EVERY, SAVE_EVERY, SAVE_EVERY], strict=True))
+    service.ingest_paths([SEEDS])
+    assert service.store.counts()[0] == 2 and service.search("Soleimani", 3)
