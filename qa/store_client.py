@@ -31,10 +31,10 @@ _AWAY_CODES = {401, 403, 404, 429}
 T = TypeVar("T")
 # Chroma saves a collection's vector index every ``sync_threshold`` records written, and
 # until it does, every write costs more the more records were written since the last save
-# (Chroma 1.5.9, a 100k-chunk store: 3 chunks written in 9 ms right after a save, in 34 ms
-# 900 records later; one article's record in 13 ms, then 64). Chroma saves every 1,000; qa
-# saves a small collection every 50 records (a save of the documents' index: a few ms),
-# and the chunks every ``SAVE_CHUNKS_EVERY`` (a save of 100k chunks' index: 0.1-0.4 s).
+# (Chroma 1.5.9: 3 chunks written in 9 ms right after a save, in 34 ms 900 records later;
+# one article's record among 10k in 13 ms, then 64). Chroma saves every 1,000; qa saves a
+# small collection every 50 records (a save of the documents' index: a few ms), and the
+# chunks every ``SAVE_CHUNKS_EVERY`` (a save of 100k chunks' index: 0.1-0.4 s).
 SAVE_EVERY = 50
 SAVE_CHUNKS_EVERY = 100
 
