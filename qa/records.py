@@ -114,8 +114,13 @@ def rows(
     page at a time: Chroma cannot return tens of thousands of metadata at once."""
     for offset in itertools.count(0, PAGE):
         got = read(partial(page, include=include, where=where, limit=PAGE, offset=offset))
-        texts = stored(got["documents"]) if "documents" in include else [""] * len(got["ids"])
-        found = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
-        yield from ((i, t, dict(m)) for i, t, m in found if m is not None and t is not None)
+        yield from triples(got, "documents" in include)
         if len(got["ids"]) < PAGE:
             return
+
+
+def triples(got: Any, text: bool = True) -> list[tuple[str, str, Metadata]]:
+    """A Chroma read as (id, text, metadata) per record (its text "" unless ``text``)."""
+    texts = stored(got["documents"]) if text else [""] * len(got["ids"])
+    found = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
+    return [(i, t, dict(m)) for i, t, m in found if m is not None and t is not None]

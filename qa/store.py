@@ -34,6 +34,7 @@ from qa.records import (
     document_of,
     rows,
     stored,
+    triples,
     upsert_chunks,
     upsert_record,
 )
@@ -155,10 +156,10 @@ class Store:
 
     # -- reads --------------------------------------------------------------------------
     def document(self, document_id: str) -> Document:
-        got = self.docs(lambda c: c.get(ids=[document_id], include=["documents", "metadatas"]))
-        if not got["ids"]:
+        found = _by_ids(self.docs, [document_id])
+        if not found:
             raise NotFound(f"no document with id {document_id!r}")
-        return document_of(got["ids"][0], stored(got["documents"])[0], stored(got["metadatas"])[0])
+        return document_of(*found[0])
 
     def documents(self, key: str | None = None, text: bool = True) -> list[Document]:
         """Every document (or those with the given key) by title; with ``text=False`` the
@@ -235,9 +236,7 @@ class Store:
             return {}
         include: Include = ["documents", "metadatas"] if text else ["metadatas"]
         got = self.docs(lambda c: c.get(ids=unique, include=include))
-        texts = stored(got["documents"]) if text else [""] * len(got["ids"])
-        found = zip(got["ids"], texts, stored(got["metadatas"]), strict=True)
-        return {i: document_of(i, t, m) for i, t, m in found}
+        return {i: document_of(i, t, m) for i, t, m in triples(got, text)}
 
     def nearest(
         self, embedding: np.ndarray | Sequence[float], n: int, filters: Filters | None = None
@@ -262,7 +261,5 @@ def _by_ids(read: Guarded, ids: Sequence[str]) -> list[tuple[str, str, Metadata]
     """(id, text, metadata) of those of these records that are stored, a page at a time."""
     out: list[tuple[str, str, Metadata]] = []
     for at in range(0, len(ids), PAGE):
-        got = read(partial(by_ids, ids=list(ids[at : at + PAGE])))
-        found = zip(got["ids"], stored(got["documents"]), stored(got["metadatas"]), strict=True)
-        out += [(i, t, dict(m)) for i, t, m in found if m is not None and t is not None]
+        out += triples(read(partial(by_ids, ids=list(ids[at : at + PAGE]))))
     return out
