@@ -2,7 +2,8 @@
 
 Each article's band keys are metadata of its own document record (``lsh<b>x<r>_<i>``:
 the band's value), so they are written and deleted with it and cost no record of their
-own; a batch's candidates are one metadata lookup on the documents (an ``$in`` per band).
+own; a batch's candidates are found by one metadata lookup on the documents (an ``$in``
+per band: ``where``, which ``Store.related`` joins with the lookup of earlier versions).
 Stores made before kept them apart: by document id in ``<name>-fingerprints``, then as a
 record per key in ``<name>-bands``; ``qa doctor --fix`` moves both onto the documents.
 """
@@ -29,13 +30,11 @@ class Bands:
         self.docs, self._client, self._where = docs, client, where
         self._old = (f"{collection}-fingerprints", f"{collection}-bands")
 
-    def documents(self, keys: Mapping[str, Sequence[str]]) -> list[str]:
-        """The ids of the stored documents with any of these band keys and values."""
-        clauses = [{k: {"$in": sorted(set(v))}} for k, v in keys.items() if v]
-        if not clauses:
-            return []
-        where: Any = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-        return list(self.docs(lambda c: c.get(where=where, include=[]))["ids"])
+    @staticmethod
+    def where(keys: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:
+        """Chroma ``where`` clauses (any of them) for the documents with any of these band
+        keys and values."""
+        return [{k: {"$in": sorted(set(v))}} for k, v in keys.items() if v]
 
     def old(self) -> dict[str, dict[str, str]]:
         """Band keys kept apart from the documents (by document id; none if the store has

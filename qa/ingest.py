@@ -29,18 +29,24 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def started(work: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, Future[R]]]:
+    """Each item with ``work`` of it under way, in a thread of its own, started one item
+    ahead of whoever takes them."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-ingest") as pool:
+        pending: tuple[T, Future[R]] | None = None
+        for item in items:
+            current = (item, pool.submit(work, item))
+            if pending is not None:
+                yield pending
+            pending = current
+        if pending is not None:
+            yield pending
+
+
 def ahead(work: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
     """``work`` of each item, in order, done in a thread of its own one item ahead of
     whoever takes the results."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-ingest") as pool:
-        pending: Future[R] | None = None
-        for item in items:
-            future = pool.submit(work, item)
-            if pending is not None:
-                yield pending.result()
-            pending = future
-        if pending is not None:
-            yield pending.result()
+    return (future.result() for _, future in started(work, items))
 
 
 @dataclass
@@ -114,15 +120,21 @@ class Ingestor:
 
     def ingest(self, articles: list[Article], report: Report | None = None) -> Report:
         """Write the articles a batch at a time, in a pipeline of three threads: while one
-        batch is written, the next is embedded (onnxruntime releases the GIL) and the one
-        after it chunked. Whatever reads the store for a batch (its earlier versions, the
-        articles it is a near-copy of) runs after the batches before it are written."""
+        batch is embedded (onnxruntime releases the GIL), the store is read for what it
+        relates to (its earlier versions, the articles it is a near-copy of; after the
+        batches before it are written), then it is written while the next is embedded and
+        the one after it chunked."""
         report = report or Report()
         batches = [articles[at : at + BATCH] for at in range(0, len(articles), BATCH)]
         seen: set[str] = set()  # the ids this run has met, against repeats across batches
         with tqdm(total=len(articles), unit="article", disable=None, leave=False) as bar:
-            for batch in ahead(self._embed, ahead(self._prepare, batches)):
-                self._batch(batch, seen, report)
+            for batch, embedding in started(self._embed, ahead(self._prepare, batches)):
+                todo = self._new(batch, seen, report)
+                # read while the batch is embedded: Chroma releases the GIL too
+                related = self.store.related([p.article.key for p in todo], _bands(todo))
+                embedding.result()
+                if todo:
+                    self._write(todo, related, report)
                 bar.update(len(batch))
         if report.unchanged:  # a run after an interrupted one: what it wrote is seen
             self.store.touch()
@@ -152,9 +164,12 @@ class Ingestor:
             p.vectors, at = vectors[at : at + len(p.chunks)], at + len(p.chunks)
         return batch
 
-    def _batch(self, prepared: list[Prepared | Article], seen: set[str], report: Report) -> None:
+    def _new(
+        self, batch: list[Prepared | Article], seen: set[str], report: Report
+    ) -> list[Prepared]:
+        """The batch's articles that are neither stored nor met before in this run."""
         todo: list[Prepared] = []
-        for item in prepared:
+        for item in batch:
             article = item if isinstance(item, Article) else item.article
             report.document_ids.append(article.id)
             if isinstance(item, Article) or article.id in seen:
@@ -162,15 +177,13 @@ class Ingestor:
             else:
                 todo.append(item)
             seen.add(article.id)
-        if not todo:
-            return
-        keyed = self.store.with_keys([p.article.key for p in todo])  # their earlier versions
-        for p in todo:
-            p.old.extend(i for i, key in keyed if key == p.article.key and i != p.article.id)
-        self._write(todo, report)
+        return todo
 
-    def _write(self, todo: list[Prepared], report: Report) -> None:
-        originals = self._originals(todo)
+    def _write(self, todo: list[Prepared], related: list[Document], report: Report) -> None:
+        """Write the new articles (their earlier versions, among ``related``, replaced)."""
+        for p in todo:
+            p.old = [d.id for d in related if d.key == p.article.key and d.id != p.article.id]
+        originals = self._originals(todo, related)
         vectors = np.concatenate([p.vectors for p in todo])
         documents = [
             Document(
@@ -194,17 +207,12 @@ class Ingestor:
             if original:
                 report.near_copies.append((item.article.title, item.article.id, original))
 
-    def _originals(self, todo: list[Prepared]) -> list[str | None]:
+    def _originals(self, todo: list[Prepared], related: list[Document]) -> list[str | None]:
         """For each new article, the article (stored, or earlier in the batch) that it is a
         near-copy of, or that one's own original when it is itself a copy."""
-        bands: dict[str, list[str]] = {}
-        for p in todo:
-            for key, value in p.fingerprint.bands.items():
-                bands.setdefault(key, []).append(value)
-        candidates = self.store.bands.documents(bands)  # one lookup for the batch
         stored = [
             (d.id, Fingerprint.of(d.text, self.near_duplicate), d.near_duplicate_of)
-            for d in self.store.documents_by_id(candidates, text=True).values()
+            for d in related
         ]
         earlier: list[tuple[str, Fingerprint, str | None]] = []
         for p in todo:
@@ -218,3 +226,12 @@ class Ingestor:
             best = max(alike, default=None)
             earlier.append((p.article.id, mine, best and (best[2] or best[1])))
         return [o for _, _, o in earlier]
+
+
+def _bands(todo: list[Prepared]) -> dict[str, list[str]]:
+    """The LSH band values of these articles, by band key."""
+    bands: dict[str, list[str]] = {}
+    for p in todo:
+        for key, value in p.fingerprint.bands.items():
+            bands.setdefault(key, []).append(value)
+    return bands

@@ -33,7 +33,6 @@ from qa.records import (
     document_meta,
     document_of,
     rows,
-    stored,
     triples,
     upsert_chunks,
     upsert_record,
@@ -179,14 +178,18 @@ class Store:
         unique = list(dict.fromkeys(ids))
         return set(self.docs(lambda c: c.get(ids=unique, include=[]))["ids"]) if unique else set()
 
-    def with_keys(self, keys: Sequence[str]) -> list[tuple[str, str]]:
-        """(id, key) of the documents stored under any of these keys."""
-        if not keys:
+    def related(self, keys: Sequence[str], bands: Mapping[str, Sequence[str]]) -> list[Document]:
+        """The documents, with their text, stored under any of these keys (earlier versions
+        of articles) or with any of these LSH band values (``qa.bands``: candidate
+        near-copies). One lookup: Chroma reads every record for a ``where``, so a batch
+        pays for it once."""
+        clauses = Bands.where(bands)
+        if keys:
+            clauses.append({"key": {"$in": list(dict.fromkeys(keys))}})
+        if not clauses:
             return []
-        where: Any = {"key": {"$in": list(dict.fromkeys(keys))}}
-        got = self.docs(lambda c: c.get(where=where, include=["metadatas"]))
-        metas = stored(got["metadatas"])
-        return [(i, str(m["key"])) for i, m in zip(got["ids"], metas, strict=True)]
+        where: Any = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+        return [document_of(*r) for r in rows(self.docs, ["documents", "metadatas"], where)]
 
     def log(self) -> list[str]:
         """The ids of the log's records: one per write, oldest or newest first alike."""

@@ -93,15 +93,19 @@ def test_within_one_batch_and_a_copy_of_a_copy_points_at_the_original(service: S
     ]
 
 
-def test_across_the_batches_of_one_run_copies_and_repeats_are_seen(service: Service) -> None:
-    """The ingest pipeline chunks and embeds later batches before earlier ones are written:
-    a near-copy two batches after its original, and a repeat of an article, still count."""
+@pytest.mark.parametrize("gap", [BATCH - 1, BATCH * 2], ids=["next batch", "two batches on"])
+def test_across_the_batches_of_one_run_copies_and_repeats_are_seen(
+    service: Service, gap: int
+) -> None:
+    """The ingest pipeline chunks, embeds and reads the store for later batches while
+    earlier ones are written: a near-copy in the batch right after its original's or two
+    batches on, and a repeat of an article, still count."""
     original, copy = original_and_copy()
     fillers = [
         Article(title=f"Filler {n}", text=" ".join(f"word{n}x{i}" for i in range(12)) + ".")
-        for n in range(BATCH * 2)
+        for n in range(gap)
     ]
-    articles = [original, *fillers, copy, original]  # the copy and repeat in the third batch
+    articles = [original, *fillers, copy, original]  # the copy opens a later batch
     report = service.ingest(articles)
     assert [(t, o) for t, _, o in report.near_copies] == [("Tehran wants Trump held", original.id)]
     assert report.unchanged == [original.title] and len(report.added) == len(articles) - 1
