@@ -18,11 +18,13 @@ NOTES = """## How the figures are made
   end). **Raw encode**: the service's own encoder (`Embedder.encoder.encode`: the
   embedding model as the service runs it, by default int8 ONNX through onnxruntime,
   without the embedder's cache) on the first 2,000 chunk texts of the stage, in the bench
-  process, right after.
+  process, right before the ingest and right after it: the mean of the two rates (both in
+  `scale.json`, `encode_runs`), since a load on the shared machine during one 30-second
+  timing would move the ratio.
 - **Floor**: one query embedding (`Embedder.encoder.encode([q])`) of a distinct question,
   in the bench process. **HTTP**: a server (`uvicorn`, `QA_RATE_LIMIT=off`) started over
   the store after each stage; `GET /search?k=5`, then `POST /chat`, one client, a
-  distinct SQuAD question each; then `POST /documents` of 16 new archive articles, one at
+  distinct SQuAD question each; then `POST /documents` of 32 new archive articles, one at
   a time, each posted to this server and to a second one over an empty store, in turn
   (which goes first alternates), after one untimed warm-up article to each, so that both
   figures come from the same moments; then one `/search`, the first of the
