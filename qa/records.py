@@ -76,6 +76,16 @@ def by_ids(collection: Collection, ids: list[str]) -> Any:
     return collection.get(ids=ids, include=["documents", "metadatas"])
 
 
+def rows_by_ids(
+    read: Callable[[Callable[[Collection], Any]], Any], ids: Sequence[str]
+) -> list[tuple[str, str, Metadata]]:
+    """(id, text, metadata) of those of these records that are stored, a page at a time."""
+    out: list[tuple[str, str, Metadata]] = []
+    for at in range(0, len(ids), PAGE):
+        out += triples(read(partial(by_ids, ids=list(ids[at : at + PAGE]))))
+    return out
+
+
 def page(collection: Collection, include: Include, where: Any, limit: int, offset: int) -> Any:
     return collection.get(include=include, where=where, limit=limit, offset=offset)
 

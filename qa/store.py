@@ -28,11 +28,11 @@ from qa.models import Chunk, Document, Filters
 from qa.records import (
     PAGE,
     Metadata,
-    by_ids,
     chunk_of,
     document_meta,
     document_of,
     rows,
+    rows_by_ids,
     triples,
     upsert_chunks,
     upsert_record,
@@ -155,7 +155,7 @@ class Store:
 
     # -- reads --------------------------------------------------------------------------
     def document(self, document_id: str) -> Document:
-        found = _by_ids(self.docs, [document_id])
+        found = rows_by_ids(self.docs, [document_id])
         if not found:
             raise NotFound(f"no document with id {document_id!r}")
         return document_of(*found[0])
@@ -197,7 +197,7 @@ class Store:
 
     def writes(self, ids: Sequence[str]) -> list[Write]:
         """These records of the log."""
-        return [Write(i, m["kind"], tuple(t.split())) for i, t, m in _by_ids(self.meta, ids)]
+        return [Write(i, m["kind"], tuple(t.split())) for i, t, m in rows_by_ids(self.meta, ids)]
 
     def revision(self) -> str:
         """Changes with every write, by any process (``touch``); one record read."""
@@ -225,7 +225,7 @@ class Store:
 
     def chunk_rows(self, ids: Sequence[str]) -> list[tuple[str, str, Metadata]]:
         """(id, text, metadata) of those of these chunks that are stored."""
-        return _by_ids(self.chunks, ids)
+        return rows_by_ids(self.chunks, ids)
 
     def chunks_by_id(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """These chunks, those of them that are stored."""
@@ -258,11 +258,3 @@ class Store:
     def counts(self) -> tuple[int, int]:
         """(documents, chunks)."""
         return self.docs(lambda c: c.count()), self.chunks(lambda c: c.count())
-
-
-def _by_ids(read: Guarded, ids: Sequence[str]) -> list[tuple[str, str, Metadata]]:
-    """(id, text, metadata) of those of these records that are stored, a page at a time."""
-    out: list[tuple[str, str, Metadata]] = []
-    for at in range(0, len(ids), PAGE):
-        out += triples(read(partial(by_ids, ids=list(ids[at : at + PAGE]))))
-    return out
