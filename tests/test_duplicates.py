@@ -97,9 +97,9 @@ def test_within_one_batch_and_a_copy_of_a_copy_points_at_the_original(service: S
 def test_across_the_batches_of_one_run_copies_and_repeats_are_seen(
     service: Service, gap: int
 ) -> None:
-    """The ingest pipeline chunks, embeds and reads the store for later batches while
-    earlier ones are written: a near-copy in the batch right after its original's or two
-    batches on, and a repeat of an article, still count."""
+    """The ingest pipeline chunks and embeds later batches while earlier ones are written,
+    and reads the store for a batch as soon as the one before it is written: a near-copy in
+    the batch right after its original's or two batches on, and a repeat, still count."""
     original, copy = original_and_copy()
     fillers = [
         Article(title=f"Filler {n}", text=" ".join(f"word{n}x{i}" for i in range(12)) + ".")
