@@ -15,7 +15,8 @@ import pytest
 
 from qa.embeddings import Embedder, load_encoder, resolve_model
 from qa.errors import QAError
-from qa.onnx_export import exported
+from qa.onnx_encoder import OnnxEncoder
+from qa.onnx_export import default_cache, exported
 from qa.settings import BUNDLED_MODEL
 from qa.st_encoder import SentenceTransformerEncoder
 
@@ -111,3 +112,15 @@ def test_the_cache_stays_within_its_byte_budget_and_answers_the_same() -> None:
     # batch, so a vector moves within int8's precision
     assert (np.sum(again * first, axis=1) >= 0.97).all()
     assert np.array_equal(embedder.encode([texts[0]])[0], again[0])  # used last: cached
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_batches_read_side_by_side_come_back_in_order(workers: int) -> None:
+    """Each core's session takes whichever batch is next: every vector still lands on its
+    own text, as one session reading the batches in turn puts it."""
+    folder = exported(Path(resolve_model(BUNDLED_MODEL)), default_cache(), True)
+    texts = [f"{n}: " + TEXTS[n % len(TEXTS)][: 15 + 9 * n] for n in range(30)]
+    alone = OnnxEncoder(folder, batch_size=4, workers=1).encode(texts)
+    side_by_side = OnnxEncoder(folder, batch_size=4, workers=workers).encode(texts)
+    assert np.array_equal(side_by_side, alone)
+    assert len({round(float(v[0]), 6) for v in alone}) == len(texts)  # all distinct
