@@ -7,7 +7,7 @@ writes. A document is written after its chunks and deleted before them, so its r
 the commit marker: readers see only chunks of committed documents, and ``qa.upkeep``
 removes what an interrupted write left. Every write logs what it touched (``writes``: the
 chunk ids it added, the document ids it deleted) and ends with a new revision (``touch``),
-read in one lookup. Collections are made without Chroma's full-text index
+read in one lookup. Collections are made with Chroma's full-text index turned off
 (``qa.store_client.open_collection``).
 """
 

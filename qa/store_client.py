@@ -69,9 +69,12 @@ def connect(
 def open_collection(
     client: ClientAPI, name: str, cosine: bool = False, save_every: int = SAVE_EVERY
 ) -> Collection:
-    """The collection ``name``, made if missing without Chroma's full-text index of the
-    documents (qa never searches them there: its keyword index is its own, and the index
-    costs every write more as the store grows); ``cosine``: its vectors compared so.
+    """The collection ``name``, made if missing with Chroma's full-text index of the
+    documents turned off in its schema (qa never searches them there: its keyword index is
+    its own). Chroma 1.5.9's embedded store writes every text into its SQLite FTS5 index
+    all the same (a chunk's upsert into a 108k-chunk store: 2.4 ms, 1.9 with the text as
+    a metadata string instead; a ``chroma run`` server not measured). ``cosine``: its
+    vectors compared so.
     A collection made before keeps the indexes it was made with, but not how often its
     vector index is saved (``save_every`` records written: see ``SAVE_EVERY``)."""
     schema = Schema().delete_index(config=FtsIndexConfig(), key="#document")
