@@ -21,10 +21,14 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
+MAX_WORKERS = 8  # each session holds its own copy of the model and a batch's activations
+
 
 def cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """The cores this process may run on, at most ``MAX_WORKERS`` (a container may see
+    every core of its host)."""
+    found = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(found or 1, MAX_WORKERS))
 
 
 class OnnxEncoder:
