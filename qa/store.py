@@ -231,15 +231,13 @@ class Store:
         """These chunks, those of them that are stored."""
         return {i: chunk_of(i, t, m) for i, t, m in self.chunk_rows(ids)}
 
-    def documents_by_id(self, ids: Sequence[str], text: bool = False) -> dict[str, Document]:
-        """The records of these documents (those that are committed), without their text
-        unless ``text``."""
+    def documents_by_id(self, ids: Sequence[str]) -> dict[str, Document]:
+        """The records of these documents (those that are committed), without their text."""
         unique = list(dict.fromkeys(ids))
         if not unique:
             return {}
-        include: Include = ["documents", "metadatas"] if text else ["metadatas"]
-        got = self.docs(lambda c: c.get(ids=unique, include=include))
-        return {i: document_of(i, t, m) for i, t, m in triples(got, text)}
+        got = self.docs(lambda c: c.get(ids=unique, include=["metadatas"]))
+        return {i: document_of(i, t, m) for i, t, m in triples(got, text=False)}
 
     def nearest(
         self, embedding: np.ndarray | Sequence[float], n: int, filters: Filters | None = None
