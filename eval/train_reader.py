@@ -17,7 +17,11 @@ it. Phases, each skipped when its output exists: train -> export (int8 ONNX) -> 
 (longest answer, threshold and rank weight on articles 32-35) -> evaluate (articles
 36-47) -> model card.
 
-    .venv/bin/python -m eval.train_reader [--work DIR] [--epochs 2.0] [--restarts 1.25]
+    .venv/bin/python -m eval.train_reader [--work DIR] [--epochs 3.0] [--restarts 1.25,2.0]
+
+``--start-from qa/reader --start-epoch 2.0`` starts at the recipe's step of that epoch from
+a shipped reader's dequantised weights (``eval.reader_weights``) with a fresh optimiser: a
+later cycle without the fp32 checkpoint, which is not kept.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.reader_weights import save_dequantized
 from qa.embeddings import resolve_model
 from qa.reader import Reader, Span
 from qa.settings import BUNDLED_MODEL
@@ -202,7 +207,11 @@ def train(args: argparse.Namespace) -> Path:
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     base = resolve_model(BUNDLED_MODEL)
     tokenizer = AutoTokenizer.from_pretrained(base)
-    model = BertForQuestionAnswering.from_pretrained(base).to(device)
+    step, checkpoint = 0, args.work / "checkpoint.pt"
+    start = base
+    if args.start_from and not checkpoint.exists():
+        start = save_dequantized(args.start_from, base, args.work / "start")
+    model = BertForQuestionAnswering.from_pretrained(start).to(device)
     data = examples(questions(args.dataset, TRAIN), random.Random(args.seed))
     per_epoch = len(batches(data, args.batch, args.seed, 0))
     epochs = range(math.ceil(args.epochs))
@@ -211,7 +220,11 @@ def train(args: argparse.Namespace) -> Path:
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     cycles = [round(e * per_epoch) for e in args.restarts if e < args.epochs] + [len(plan)]
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, cyclic(cycles))
-    step, checkpoint = 0, args.work / "checkpoint.pt"
+    if start != base:  # the recipe so far is in the weights; the optimiser starts afresh
+        step = round(args.start_epoch * per_epoch)
+        for _ in range(step):
+            schedule.step()
+        print(f"starting at step {step} from {args.start_from}", flush=True)
     if checkpoint.exists():
         state = torch.load(checkpoint, weights_only=False, map_location=device)
         model.load_state_dict(state["model"])
@@ -456,11 +469,11 @@ def main() -> None:
     parser.add_argument("--dataset", type=Path, default=DATASET)
     parser.add_argument("--work", type=Path, default=Path(".cache/reader-train"))
     parser.add_argument("--out", type=Path, default=Path("qa/reader"))
-    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--epochs", type=float, default=3.0)
     parser.add_argument(
         "--restarts",
         type=lambda v: [float(x) for x in v.split(",") if x],
-        default=[1.25],
+        default=[1.25, 2.0],
         help="epochs (comma-separated) where the learning rate restarts at half its peak",
     )
     parser.add_argument("--batch", type=int, default=16)
@@ -471,6 +484,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", help="torch device (default: cuda if there is one, else cpu)")
     parser.add_argument("--save-every", type=int, default=50)
+    parser.add_argument(
+        "--start-from",
+        type=Path,
+        help="a reader folder (model.onnx) whose weights, dequantised, stand for the recipe's "
+        "first --start-epoch epochs (to add a cycle without the fp32 checkpoint)",
+    )
+    parser.add_argument("--start-epoch", type=float, default=2.0)
     parser.add_argument("--phase", choices=["all", "export", "tune", "evaluate"], default="all")
     parser.add_argument(
         "--from-checkpoint",

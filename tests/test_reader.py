@@ -93,6 +93,34 @@ def test_another_reader_loads_by_path_with_transformers(tmp_path: Path) -> None:
     assert spans and all(SUPER_BOWL[s.start : s.end] == s.text for s in spans)
 
 
+@pytest.fixture(scope="module")
+def dequantised(tmp_path_factory: pytest.TempPathFactory) -> Reader:
+    """The shipped weights, dequantised, as a transformers model (``eval.reader_weights``:
+    a further training cycle starts from them, since no fp32 checkpoint is kept)."""
+    from eval.reader_weights import save_dequantized
+
+    folder = save_dequantized(
+        SHIPPED, resolve_model(BUNDLED_MODEL), tmp_path_factory.mktemp("dequantised")
+    )
+    (folder / "reader.json").write_text((SHIPPED / "reader.json").read_text())
+    return Reader.load(folder)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which team won Super Bowl 50?", "Who did the Broncos beat?", "When was the game played?"],
+)
+def test_the_shipped_weights_dequantised_read_as_the_shipped_reader(
+    reader: Reader, dequantised: Reader, question: str
+) -> None:
+    """The same best span, its score and "no answer" each within a logit (the shipped
+    reader also quantises its activations)."""
+    shipped, again = (r.read(question, [SUPER_BOWL])[0] for r in (reader, dequantised))
+    assert again.text == shipped.text
+    assert again.score == pytest.approx(shipped.score, abs=1.0)
+    assert again.null == pytest.approx(shipped.null, abs=1.0)
+
+
 def test_a_missing_reader_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(QAError, match="cannot load the reader model"):
         Reader.load(tmp_path / "nowhere")
