@@ -9,7 +9,9 @@ cycle starts from them (``eval.train_reader --start-from qa/reader``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,19 +48,23 @@ def dequantized(model_onnx: Path) -> dict[str, np.ndarray]:
     return state
 
 
-def save_dequantized(reader: Path, base: Path, out: Path) -> Path:
-    """The reader folder's weights as a transformers model folder (the architecture and
-    the tokenizer of ``base``, the bundled MiniLM)."""
+def save_model(state: Mapping[str, Any], base: Path, out: Path) -> Path:
+    """These weights (every one of the architecture's, no other) as a transformers model
+    folder, with the architecture and the tokenizer of ``base``, the bundled MiniLM."""
     import torch
     from transformers import AutoTokenizer, BertForQuestionAnswering
 
     with torch.random.fork_rng(devices=[]):  # the training's random state stays as seeded
         model = BertForQuestionAnswering.from_pretrained(base)
-    state = {k: torch.from_numpy(v) for k, v in dequantized(reader / "model.onnx").items()}
-    missing = set(model.state_dict()) - set(state)
-    if missing:
-        raise ValueError(f"{reader / 'model.onnx'} lacks {sorted(missing)[:3]}")
     model.load_state_dict(state)
     model.save_pretrained(out)
     AutoTokenizer.from_pretrained(base).save_pretrained(out)
     return out
+
+
+def save_dequantized(reader: Path, base: Path, out: Path) -> Path:
+    """The reader folder's weights, dequantised, as a transformers model folder."""
+    import torch
+
+    state = {k: torch.from_numpy(v) for k, v in dequantized(reader / "model.onnx").items()}
+    return save_model(state, base, out)

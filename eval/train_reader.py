@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.reader_weights import save_dequantized
+from eval.reader_weights import save_dequantized, save_model
 from qa.embeddings import resolve_model
 from qa.reader import Reader, Span
 from qa.settings import BUNDLED_MODEL
@@ -271,15 +271,9 @@ def train(args: argparse.Namespace) -> Path:
 def snapshot(args: argparse.Namespace) -> Path:
     """The latest checkpoint as a model folder (to try the later phases during training)."""
     import torch
-    from transformers import AutoTokenizer, BertForQuestionAnswering
 
-    base, folder = resolve_model(BUNDLED_MODEL), args.work / "snapshot"
-    model = BertForQuestionAnswering.from_pretrained(base)
     state = torch.load(args.work / "checkpoint.pt", weights_only=False, map_location="cpu")
-    model.load_state_dict(state["model"])
-    model.save_pretrained(folder)
-    AutoTokenizer.from_pretrained(base).save_pretrained(folder)
-    return folder
+    return save_model(state["model"], resolve_model(BUNDLED_MODEL), args.work / "snapshot")
 
 
 def export(final: Path, out: Path, args: argparse.Namespace) -> None:
