@@ -68,8 +68,9 @@ clean:
 
 # The reader (qa/reader/): fine-tunes the bundled MiniLM as a span reader on SQuAD v1.1 dev
 # articles 0-31, exports it as int8 ONNX, chooses the no-answer threshold on articles 32-35
-# and measures it on 36-47 (eval/train_reader.py: 3 epochs, 2,151 steps, in three learning-rate
-# cycles; 2 to 3 hours on 2 cores, or minutes of training on a GPU). It resumes
+# and measures it on 36-47 (eval/train_reader.py: 3.5 epochs, 2,510 steps, in four learning-rate
+# cycles, the last with hard no-answer examples; 2 to 3 hours on 2 cores, or minutes of training
+# on a GPU). It resumes
 # from .cache/reader-train/checkpoint.pt when interrupted; `rm -rf .cache/reader-train`
 # starts afresh. It rewrites qa/reader/model.onnx and reader.json.
 .PHONY: train-reader

@@ -8,6 +8,9 @@ Data, from ../shared/datasets/squad-v1.1/dev-v1.1.json, split by article:
   chosen by the seed, no-answer examples pointing at [CLS]: the question with another
   paragraph of the same article (a third of the questions), and the question with its own
   paragraph less the sentence that holds the answer (another third; on topic, unanswerable).
+  From epoch ``--hard-from`` on, that other paragraph is the one of the article most like
+  the question (by the service's embedder) that holds none of its answers: the passage
+  retrieval puts beside the gold one, which a random paragraph rarely is.
 - articles 32-35: held out from training, for choosing the no-answer threshold.
 - articles 36-47: never seen here except by ``evaluate`` (the figures of the model card).
 
@@ -17,7 +20,7 @@ it. Phases, each skipped when its output exists: train -> export (int8 ONNX) -> 
 (longest answer, threshold and rank weight on articles 32-35) -> evaluate (articles
 36-47) -> model card.
 
-    .venv/bin/python -m eval.train_reader [--work DIR] [--epochs 3.0] [--restarts 1.25,2.0]
+    .venv/bin/python -m eval.train_reader [--work DIR] [--epochs 3.5] [--restarts 1.25,2.0,3.0]
 
 ``--start-from qa/reader --start-epoch 2.0`` starts at the recipe's step of that epoch from
 a shipped reader's dequantised weights (``eval.reader_weights``) with a fresh optimiser: a
@@ -101,20 +104,47 @@ def _without_answer(q: Question) -> str | None:
     return rest
 
 
-def examples(qs: list[Question], rng: random.Random) -> list[Example]:
-    """Answerable examples and the two kinds of no-answer examples, chosen by ``rng``."""
+def similar(qs: list[Question]) -> list[list[str]]:
+    """For each question, the other paragraphs of its article, the most like it first (the
+    service's embedder: the passages retrieval would put beside the gold one)."""
+    from qa.embeddings import Embedder
+
+    embedder = Embedder()
+    paragraphs: dict[int, list[str]] = {}
+    for q in qs:
+        if q.context not in paragraphs.setdefault(q.article, []):
+            paragraphs[q.article].append(q.context)
+    vectors = {a: embedder.encode(ps) for a, ps in paragraphs.items()}
+    out = []
+    for q, v in zip(qs, embedder.encode([q.question for q in qs]), strict=True):
+        order = np.argsort(-(vectors[q.article] @ v), kind="stable")
+        out.append(
+            [paragraphs[q.article][i] for i in order if paragraphs[q.article][i] != q.context]
+        )
+    return out
+
+
+def examples(
+    qs: list[Question], rng: random.Random, ranked: list[list[str]] | None = None
+) -> list[Example]:
+    """Answerable examples and the two kinds of no-answer examples, chosen by ``rng``. The
+    other paragraph is a random one of the article, or with ``ranked`` (``similar``) the one
+    most like the question that holds none of its answers (a hard no-answer example)."""
     out: list[Example] = []
     by_article: dict[int, list[str]] = {}
     for q in qs:
         by_article.setdefault(q.article, [])
         if q.context not in by_article[q.article]:
             by_article[q.article].append(q.context)
-    for q in qs:
+    for n, q in enumerate(qs):
         out.append(Example(q.question, q.context, q.answer_start, q.answer_start + len(q.answer)))
         roll = rng.random()
         if roll < 1 / 3:
             others = [c for c in by_article[q.article] if c != q.context]
             other = rng.choice(others)
+            if ranked is not None:
+                clean = (c for c in ranked[n] if not any(a.lower() in c.lower() for a in q.answers))
+                other = next(clean, other)
             if not any(a.lower() in other.lower() for a in q.answers):
                 out.append(Example(q.question, other, -1, -1))
         elif roll < 2 / 3 and (rest := _without_answer(q)) is not None:
@@ -212,11 +242,16 @@ def train(args: argparse.Namespace) -> Path:
     if args.start_from and not checkpoint.exists():
         start = save_dequantized(args.start_from, base, args.work / "start")
     model = BertForQuestionAnswering.from_pretrained(start).to(device)
-    data = examples(questions(args.dataset, TRAIN), random.Random(args.seed))
-    per_epoch = len(batches(data, args.batch, args.seed, 0))
-    epochs = range(math.ceil(args.epochs))
-    plan = [b for epoch in epochs for b in batches(data, args.batch, args.seed, epoch)]
-    plan = plan[: round(args.epochs * per_epoch)]  # the same prefix for any --epochs
+    qs = questions(args.dataset, TRAIN)
+    data = [examples(qs, random.Random(args.seed))]  # [random negatives, hard negatives]
+    if args.hard_from < args.epochs:
+        data.append(examples(qs, random.Random(args.seed), similar(qs)))
+    per_epoch = len(batches(data[0], args.batch, args.seed, 0))
+    plan = []  # (data set, example indices) per step; the same prefix for any --epochs
+    for epoch in range(math.ceil(args.epochs)):
+        kind = int(epoch >= args.hard_from)
+        plan += [(kind, b) for b in batches(data[kind], args.batch, args.seed, epoch)]
+    plan = plan[: round(args.epochs * per_epoch)]
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     cycles = [round(e * per_epoch) for e in args.restarts if e < args.epochs] + [len(plan)]
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, cyclic(cycles))
@@ -233,11 +268,12 @@ def train(args: argparse.Namespace) -> Path:
         torch.set_rng_state(state["torch_rng"].cpu())
         step = state["step"]
         print(f"resuming at step {step} of {len(plan)}", flush=True)
-    print(f"{len(data)} examples, {len(plan)} steps of {args.batch}", flush=True)
+    print(f"{len(data[0])} examples, {len(plan)} steps of {args.batch}", flush=True)
     model.train()
     started, losses = time.time(), []
     while step < len(plan):
-        batch = features(tokenizer, [data[i] for i in plan[step]], args.max_length, args.stride)
+        kind, indices = plan[step]
+        batch = features(tokenizer, [data[kind][i] for i in indices], args.max_length, args.stride)
         loss = model(**{k: v.to(device) for k, v in batch.items()}).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -329,21 +365,10 @@ def write_config(out: Path, update: dict) -> None:
 def _ranked_contexts(qs: list[Question], n: int) -> list[tuple[Question, list[str], list[str]]]:
     """For each question: the gold paragraph with the n-1 paragraphs of its article most like
     the question (answerable), and the n most like it without the gold (unanswerable)."""
-    from qa.embeddings import Embedder
-
-    embedder = Embedder()
-    paragraphs: dict[int, list[str]] = {}
-    for q in qs:
-        if q.context not in paragraphs.setdefault(q.article, []):
-            paragraphs[q.article].append(q.context)
-    vectors = {a: embedder.encode(ps) for a, ps in paragraphs.items()}
-    asked = embedder.encode([q.question for q in qs])
-    out = []
-    for q, v in zip(qs, asked, strict=True):
-        order = np.argsort(-(vectors[q.article] @ v))
-        others = [paragraphs[q.article][i] for i in order if paragraphs[q.article][i] != q.context]
-        out.append((q, [q.context, *others[: n - 1]], others[:n]))
-    return out
+    return [
+        (q, [q.context, *others[: n - 1]], others[:n])
+        for q, others in zip(qs, similar(qs), strict=True)
+    ]
 
 
 def _differ_gap(best: Span, spans: list[Span], threshold: float) -> float | None:
@@ -463,12 +488,19 @@ def main() -> None:
     parser.add_argument("--dataset", type=Path, default=DATASET)
     parser.add_argument("--work", type=Path, default=Path(".cache/reader-train"))
     parser.add_argument("--out", type=Path, default=Path("qa/reader"))
-    parser.add_argument("--epochs", type=float, default=3.0)
+    parser.add_argument("--epochs", type=float, default=3.5)
     parser.add_argument(
         "--restarts",
         type=lambda v: [float(x) for x in v.split(",") if x],
-        default=[1.25, 2.0],
+        default=[1.25, 2.0, 3.0],
         help="epochs (comma-separated) where the learning rate restarts at half its peak",
+    )
+    parser.add_argument(
+        "--hard-from",
+        type=float,
+        default=3.0,
+        help="the epoch from which the other-paragraph no-answer examples are the paragraphs "
+        "most like the question (hard ones) instead of random ones",
     )
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-4)
