@@ -1,0 +1,53 @@
+"""The reader's training examples (``eval.train_reader``): the hard no-answer example."""
+
+from __future__ import annotations
+
+import random
+
+from eval.train_reader import Example, Question, examples, similar
+
+GOLD = "The Eiffel Tower was finished in 1889 for the World's Fair held in Paris."
+NEAR_WITH_ANSWER = "Work on the Eiffel Tower in Paris ended in 1889, in time for the fair."
+NEAR = "The Eiffel Tower in Paris is repainted every seven years by a team of workers."
+FAR = "Bananas grow in tropical climates and are rich in potassium."
+
+
+class Other(random.Random):
+    """Every question gets the other-paragraph no-answer example (the first third of the
+    roll), and a random pick is the article's first other paragraph."""
+
+    def random(self) -> float:
+        return 0.0
+
+    def choice(self, seq):  # type: ignore[no-untyped-def]
+        return seq[0]
+
+
+def question(context: str, text: str, answer: str) -> Question:
+    return Question(0, text, context, answer, context.index(answer), (answer,))
+
+
+ASKED = question(GOLD, "When was the Eiffel Tower in Paris finished?", "1889")
+ARTICLE = [
+    ASKED,
+    question(NEAR_WITH_ANSWER, "What ended in 1889?", "Work on the Eiffel Tower"),
+    question(NEAR, "How often is the tower repainted?", "every seven years"),
+    question(FAR, "Where do bananas grow?", "in tropical climates"),
+]
+
+
+def no_answer(made: list[Example], asked: Question) -> list[str]:
+    return [e.context for e in made if e.question == asked.question and e.start == -1]
+
+
+def test_the_other_paragraphs_are_ranked_by_likeness_to_the_question() -> None:
+    assert similar(ARTICLE)[0] == [NEAR_WITH_ANSWER, NEAR, FAR]  # the gold one left out
+
+
+def test_a_hard_example_is_the_most_alike_paragraph_that_lacks_the_answer() -> None:
+    hard = examples(ARTICLE, Other(), similar(ARTICLE))
+    assert no_answer(hard, ASKED) == [NEAR]  # not the likelier one that holds "1889"
+    easy = examples(ARTICLE, Other())  # the random pick holds the answer: no example
+    assert no_answer(easy, ASKED) == []
+    answerable = [e for e in hard if e.start >= 0]
+    assert answerable == [e for e in easy if e.start >= 0]  # the same gold spans either way
