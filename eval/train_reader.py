@@ -91,6 +91,20 @@ class Example:
     end: int
 
 
+def _holds_answer(q: Question, text: str) -> bool:
+    """Whether any of the question's answers is in ``text`` (case aside)."""
+    return any(a.lower() in text.lower() for a in q.answers)
+
+
+def _paragraphs(qs: list[Question]) -> dict[int, list[str]]:
+    """Each article's distinct paragraphs, in file order."""
+    out: dict[int, list[str]] = {}
+    for q in qs:
+        if q.context not in out.setdefault(q.article, []):
+            out[q.article].append(q.context)
+    return out
+
+
 def _without_answer(q: Question) -> str | None:
     """The paragraph less every sentence overlapping the answer, if the answer's words
     are then nowhere in it (else the example would be ambiguous)."""
@@ -99,7 +113,7 @@ def _without_answer(q: Question) -> str | None:
         q.context[s.start : s.end] for s in sentences(q.context) if s.end <= start or s.start >= end
     ]
     rest = " ".join(kept)
-    if not rest or any(a.lower() in rest.lower() for a in q.answers):
+    if not rest or _holds_answer(q, rest):
         return None
     return rest
 
@@ -110,10 +124,7 @@ def similar(qs: list[Question]) -> list[list[str]]:
     from qa.embeddings import Embedder
 
     embedder = Embedder()
-    paragraphs: dict[int, list[str]] = {}
-    for q in qs:
-        if q.context not in paragraphs.setdefault(q.article, []):
-            paragraphs[q.article].append(q.context)
+    paragraphs = _paragraphs(qs)
     vectors = {a: embedder.encode(ps) for a, ps in paragraphs.items()}
     out = []
     for q, v in zip(qs, embedder.encode([q.question for q in qs]), strict=True):
@@ -131,21 +142,15 @@ def examples(
     other paragraph is a random one of the article, or with ``ranked`` (``similar``) the one
     most like the question that holds none of its answers (a hard no-answer example)."""
     out: list[Example] = []
-    by_article: dict[int, list[str]] = {}
-    for q in qs:
-        by_article.setdefault(q.article, [])
-        if q.context not in by_article[q.article]:
-            by_article[q.article].append(q.context)
+    by_article = _paragraphs(qs)
     for n, q in enumerate(qs):
         out.append(Example(q.question, q.context, q.answer_start, q.answer_start + len(q.answer)))
         roll = rng.random()
         if roll < 1 / 3:
-            others = [c for c in by_article[q.article] if c != q.context]
-            other = rng.choice(others)
+            other = rng.choice([c for c in by_article[q.article] if c != q.context])
             if ranked is not None:
-                clean = (c for c in ranked[n] if not any(a.lower() in c.lower() for a in q.answers))
-                other = next(clean, other)
-            if not any(a.lower() in other.lower() for a in q.answers):
+                other = next((c for c in ranked[n] if not _holds_answer(q, c)), other)
+            if not _holds_answer(q, other):
                 out.append(Example(q.question, other, -1, -1))
         elif roll < 2 / 3 and (rest := _without_answer(q)) is not None:
             out.append(Example(q.question, rest, -1, -1))
