@@ -1,11 +1,15 @@
-"""How much a passage's place in the retrieval ranking weighs against the reader's margin.
+"""How much a passage's place in the retrieval ranking, and the question's words around a
+span, weigh against the reader's margin when it picks the answer.
 
 The reader scores each passage on its own; retrieval knows which passages match the
-question best. The weight (logits per place down the ranking) is chosen on the questions
-of SQuAD articles 32-35 asked of the whole SQuAD corpus (every paragraph a document, the
-benchmark's cached store), as ``/chat`` asks them: never on the seeds gold, never on the
-held-out articles 36-47. Written to ``reader.json`` as ``rank_weight``; run by
-``eval.train_reader``'s tune phase, or alone:
+question best, and the sentence around a right answer usually repeats the question's
+words (``qa.text.shared_words``). The two weights (logits per place down the ranking;
+logits for the whole question's words around the span) are chosen together on the
+questions of SQuAD articles 32-35 asked of the whole SQuAD corpus (every paragraph a
+document, the benchmark's cached store), as ``/chat`` asks them: never on the seeds gold,
+never on the held-out articles 36-47. Which questions are answered at all is the
+threshold's part and does not change. Written to ``reader.json`` as ``rank_weight`` and
+``overlap_weight``; run by ``eval.train_reader``'s tune phase, or alone:
 
     .venv/bin/python -m eval.rank_weight [--out qa/reader]
 """
@@ -25,13 +29,17 @@ from eval.train_reader import DATASET, TUNE, questions, write_config
 from qa.embeddings import Embedder
 from qa.reader import Reader, Span, preferred
 from qa.service import build_service
+from qa.text import shared_words
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
+OVERLAP_WEIGHTS = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0)
+Row = tuple[tuple[str, ...], list[Span], dict[Span, float]]
 
 
-def read_open(out: Path, dataset: Path) -> list[tuple[tuple[str, ...], list[Span]]]:
-    """Each tuning question's gold answers and the reader's spans over the passages the
-    service retrieves for it from the whole corpus."""
+def read_open(out: Path, dataset: Path) -> list[Row]:
+    """Each tuning question's gold answers, the reader's spans over the passages the service
+    retrieves for it from the whole corpus, and the question's words around each span that
+    beats the threshold."""
     squad = load_squad(dataset)
     directory = store_dir(squad, fresh=False)
     embedder = Embedder()
@@ -41,27 +49,39 @@ def read_open(out: Path, dataset: Path) -> list[tuple[tuple[str, ...], list[Span
     rows = []
     for q in questions(dataset, TUNE):
         passages = [p.text for p in service.search(q.question)]
-        rows.append((q.answers, reader.read(q.question, passages)))
+        spans = reader.read(q.question, passages)
+        overlap = {
+            s: shared_words(q.question, passages[s.passage], s.start, s.end)
+            for s in spans
+            if s.margin >= reader.config.threshold
+        }
+        rows.append((q.answers, spans, overlap))
     return rows
 
 
 def rank_weight(out: Path, dataset: Path = DATASET) -> dict:
-    """The weight that gives the best F1 of the answer's span (an abstention scores 0)."""
+    """The weights that give the best F1 of the answer's span (an abstention scores 0); of
+    equal ones, the smallest."""
     threshold = Reader.load(out).config.threshold
     rows = read_open(out, dataset)
 
-    def f1(weight: float) -> float:
+    def f1(weights: tuple[float, float]) -> float:
         scores = []
-        for answers, found in rows:
-            span = preferred(found, threshold, weight)
+        for answers, found, overlap in rows:
+            span = preferred(found, threshold, *weights, overlap.__getitem__)
             scores.append(best_f1(span.text, list(answers)) if span else 0.0)
         return float(np.mean(scores))
 
-    scores = {w: f1(w) for w in WEIGHTS}
-    best = max(WEIGHTS, key=lambda w: (round(scores[w], 4), -w))
+    grid = [(r, o) for r in WEIGHTS for o in OVERLAP_WEIGHTS]
+    scores = {w: f1(w) for w in grid}
+    best = max(grid, key=lambda w: (round(scores[w], 4), -w[1], -w[0]))
     figures = {
-        "rank_weight": best,
-        "rank_weight_f1_by_weight": {str(w): round(100 * f, 2) for w, f in scores.items()},
+        "rank_weight": best[0],
+        "overlap_weight": best[1],
+        "rank_weight_f1_by_weight": {str(r): round(100 * scores[r, 0.0], 2) for r in WEIGHTS},
+        "overlap_weight_f1_by_weight": {
+            str(o): round(100 * scores[best[0], o], 2) for o in OVERLAP_WEIGHTS
+        },
     }
     write_config(out, figures)
     return figures

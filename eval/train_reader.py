@@ -17,7 +17,7 @@ Data, from ../shared/datasets/squad-v1.1/dev-v1.1.json, split by article:
 Seeded and deterministic. A checkpoint (model, optimiser, schedule, step, random states)
 is written every ``--save-every`` steps to ``--work``; a run that is stopped resumes from
 it. Phases, each skipped when its output exists: train -> export (int8 ONNX) -> tune
-(longest answer, threshold and rank weight on articles 32-35) -> evaluate (articles
+(longest answer, threshold, rank and overlap weights on articles 32-35) -> evaluate (articles
 36-47) -> model card.
 
     .venv/bin/python -m eval.train_reader [--work DIR] [--epochs 3.5] [--restarts 1.25,2.0,3.0]

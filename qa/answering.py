@@ -17,7 +17,7 @@ from typing import Protocol
 
 from qa.models import Answer, Citation, Passage
 from qa.reader import Reader, Span, preferred
-from qa.text import normalized, sentences
+from qa.text import normalized, sentences, shared_words
 
 NO_ANSWER = "The articles don't say."
 DIFFER = "The articles differ."
@@ -110,6 +110,7 @@ class ExtractiveAnswerer:
         # another article's own, different answer whose margin is this close to the best's
         self.differ_gap = reader.config.differ_gap if differ_gap is None else differ_gap
         self.rank_weight = reader.config.rank_weight
+        self.overlap_weight = reader.config.overlap_weight
 
     def find(self, question: str, passages: Sequence[Passage]) -> list[Found]:
         """Every span the reader proposes, best first, each once (passages overlap)."""
@@ -123,12 +124,19 @@ class ExtractiveAnswerer:
                 out.append(found)
         return out
 
-    def choose(self, found: list[Found]) -> tuple[list[Found], bool]:
+    def choose(self, question: str, found: list[Found]) -> tuple[list[Found], bool]:
         """The preferred span (``qa.reader.preferred``), then per other article: its own best
         span when that agrees with it (or another agreeing span of it that beats "no answer"
         in its passage), or its own best answer when that passes the threshold, is nearly as
         sure and says something else."""
-        best_span = preferred([f.span for f in found], self.threshold, self.rank_weight)
+        text = {f.span: f.passage.text for f in found}
+        best_span = preferred(
+            list(text),
+            self.threshold,
+            self.rank_weight,
+            self.overlap_weight,
+            lambda s: shared_words(question, text[s], s.start, s.end),
+        )
         if best_span is None:
             return [], False
         best = next(f for f in found if f.span is best_span)
@@ -149,7 +157,7 @@ class ExtractiveAnswerer:
         return chosen, differ
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        chosen, differ = self.choose(self.find(question, passages))
+        chosen, differ = self.choose(question, self.find(question, passages))
         if not chosen:
             return no_answer(question)
         return self.compose(question, chosen, differ)

@@ -57,6 +57,7 @@ class ReaderConfig:
     threshold: float = 0.0
     differ_gap: float = 1.0
     rank_weight: float = 0.0  # logits a passage's place in the retrieval ranking costs
+    overlap_weight: float = 0.0  # logits the question's words around a span are worth
     max_length: int = 256
     stride: int = 96
     max_answer_tokens: int = 30
@@ -201,12 +202,25 @@ class Reader:
         return out
 
 
-def preferred(spans: Sequence[Span], threshold: float, rank_weight: float) -> Span | None:
+def preferred(
+    spans: Sequence[Span],
+    threshold: float,
+    rank_weight: float,
+    overlap_weight: float = 0.0,
+    overlap: Callable[[Span], float] | None = None,
+) -> Span | None:
     """Of the spans that beat "no answer" by ``threshold``, the one with the best margin less
     ``rank_weight`` for each place its passage is down the retrieval ranking (passages in
-    the order they were retrieved); None when no span beats it."""
+    the order they were retrieved), plus ``overlap_weight`` times ``overlap(span)`` (the
+    share of the question's words around it, ``qa.text.shared_words``); None when no span
+    beats the threshold."""
     sure = [s for s in spans if s.margin >= threshold]
-    return max(sure, key=lambda s: s.margin - rank_weight * s.passage, default=None)
+
+    def worth(s: Span) -> float:
+        around = overlap(s) if overlap is not None and overlap_weight else 0.0
+        return s.margin - rank_weight * s.passage + overlap_weight * around
+
+    return max(sure, key=worth, default=None)
 
 
 def _words(text: str, start: int, end: int) -> tuple[int, int]:

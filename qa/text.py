@@ -1,5 +1,6 @@
 """Text helpers shared by every stage: sentences with offsets (pysbd), search tokens
-(bm25s's tokenizer with a Snowball stemmer) and a normalised form for comparing passages.
+(bm25s's tokenizer with a Snowball stemmer), the question's words around a candidate
+answer, and a normalised form for comparing passages.
 
 Sentences never cross a line break and are located in the original text, so that
 ``text[start:end]`` is always the sentence itself.
@@ -63,6 +64,16 @@ def tokenize(texts: list[str]) -> list[list[str]]:
         texts, stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False
     )
     return [list(t) for t in out]
+
+
+def shared_words(question: str, text: str, start: int, end: int) -> float:
+    """The share of the question's search tokens (``tokenize``) that the sentence(s) holding
+    ``text[start:end]`` have outside it: how well the words around a candidate answer
+    match the question."""
+    around = [r for r in sentences(text) if r.start < end and r.end > start]
+    lo, hi = (around[0].start, around[-1].end) if around else (start, end)
+    asked, near = (set(t) for t in tokenize([question, f"{text[lo:start]} {text[end:hi]}"]))
+    return len(asked & near) / len(asked) if asked else 0.0
 
 
 def normalized(text: str) -> str:

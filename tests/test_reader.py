@@ -37,7 +37,8 @@ def test_the_shipped_reader_is_one_small_int8_file() -> None:
     assert [w.name for w in weights] == ["model.onnx"]
     assert weights[0].stat().st_size <= 40 * 2**20
     config = json.loads((SHIPPED / "reader.json").read_text())
-    assert {"threshold", "rank_weight", "max_answer_tokens", "held_out", "tune"} <= set(config)
+    chosen = {"threshold", "rank_weight", "overlap_weight", "max_answer_tokens", "held_out", "tune"}
+    assert chosen <= set(config)
     assert (SHIPPED / "README.md").exists()  # the model card
 
 
@@ -146,6 +147,23 @@ def test_the_preferred_span_weighs_margin_against_retrieval_rank(
     spans = [_span(p, m) for p, m in margins.items()]
     best = preferred(spans, threshold=6.0, rank_weight=rank_weight)
     assert (best.passage if best else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("overlap_weight", "expected"),
+    [
+        (0.0, 1),  # the better margin
+        (2.0, 1),  # 1.0 logit of margin beats 2 x (0.6 - 0.2) of the question's words
+        (4.0, 0),  # 4 x 0.4 beats it
+    ],
+)
+def test_the_question_s_words_around_a_span_weigh_in_its_favour(
+    overlap_weight: float, expected: int
+) -> None:
+    spans = [_span(0, 7.0), _span(1, 8.0), _span(2, 5.0)]  # the last is under the threshold
+    overlap = {0: 0.6, 1: 0.2, 2: 1.0}
+    best = preferred(spans, 6.0, 0.0, overlap_weight, lambda s: overlap[s.passage])
+    assert best is not None and best.passage == expected
 
 
 @pytest.mark.parametrize("passes", [1, 2])
