@@ -7,9 +7,10 @@ words (``qa.text.shared_words``). The two weights (logits per place down the ran
 logits for the whole question's words around the span) are chosen together on the
 questions of SQuAD articles 32-35 asked of the whole SQuAD corpus (every paragraph a
 document, the benchmark's cached store), as ``/chat`` asks them: never on the seeds gold,
-never on the held-out articles 36-47. Which questions are answered at all is the
-threshold's part and does not change. Written to ``reader.json`` as ``rank_weight`` and
-``overlap_weight``; run by ``eval.train_reader``'s tune phase, or alone:
+never on the held-out articles 36-47, with every question answered: which questions are
+answered is the threshold's part, chosen after these (``eval.train_reader.tune``).
+Written to ``reader.json`` as ``rank_weight`` and ``overlap_weight``; run by
+``eval.train_reader``'s tune phase, or alone:
 
     .venv/bin/python -m eval.rank_weight [--out qa/reader]
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +40,7 @@ Row = tuple[tuple[str, ...], list[Span], dict[Span, float]]
 
 def read_open(out: Path, dataset: Path) -> list[Row]:
     """Each tuning question's gold answers, the reader's spans over the passages the service
-    retrieves for it from the whole corpus, and the question's words around each span that
-    beats the threshold."""
+    retrieves for it from the whole corpus, and the question's words around each span."""
     squad = load_squad(dataset)
     directory = store_dir(squad, fresh=False)
     embedder = Embedder()
@@ -50,25 +51,19 @@ def read_open(out: Path, dataset: Path) -> list[Row]:
     for q in questions(dataset, TUNE):
         passages = [p.text for p in service.search(q.question)]
         spans = reader.read(q.question, passages)
-        overlap = {
-            s: shared_words(q.question, passages[s.passage], s.start, s.end)
-            for s in spans
-            if s.margin >= reader.config.threshold
-        }
+        overlap = {s: shared_words(q.question, passages[s.passage], s.start, s.end) for s in spans}
         rows.append((q.answers, spans, overlap))
     return rows
 
 
 def rank_weight(out: Path, dataset: Path = DATASET) -> dict:
-    """The weights that give the best F1 of the answer's span (an abstention scores 0); of
-    equal ones, the smallest."""
-    threshold = Reader.load(out).config.threshold
+    """The weights that give the best F1 of the answer's span; of equal ones, the smallest."""
     rows = read_open(out, dataset)
 
     def f1(weights: tuple[float, float]) -> float:
         scores = []
         for answers, found, overlap in rows:
-            span = preferred(found, threshold, *weights, overlap.__getitem__)
+            span = preferred(found, -math.inf, *weights, overlap.__getitem__)
             scores.append(best_f1(span.text, list(answers)) if span else 0.0)
         return float(np.mean(scores))
 

@@ -41,7 +41,7 @@ import numpy as np
 
 from eval.reader_weights import save_dequantized, save_model
 from qa.embeddings import resolve_model
-from qa.reader import Reader, Span
+from qa.reader import Reader, Span, preferred
 from qa.settings import BUNDLED_MODEL
 from qa.text import sentences
 
@@ -376,17 +376,20 @@ def _ranked_contexts(qs: list[Question], n: int) -> list[tuple[Question, list[st
     ]
 
 
-def _differ_gap(best: Span, spans: list[Span], threshold: float) -> float | None:
-    """How close (in score) another passage's own answer comes to the best one while saying
-    something else (None: no other passage answers otherwise)."""
+def _differ_gap(
+    best: Span, spans: list[Span], threshold: float, credit: dict[Span, float]
+) -> float | None:
+    """How close (in margin) another passage's own answer comes to the best one while saying
+    something else, the reader being sure of it (None: no other passage answers otherwise)."""
     from qa.answering import agree
+    from qa.reader import sure
 
     gaps = []
     for i in {s.passage for s in spans} - {best.passage}:
         own = [s for s in spans if s.passage == i]
-        if any(agree(s.text, best.text) and s.margin >= threshold for s in own):
+        if any(agree(s.text, best.text) and sure(s, threshold, credit[s]) for s in own):
             continue
-        if own[0].margin >= threshold:
+        if sure(own[0], threshold, credit[own[0]]):
             gaps.append(best.margin - own[0].margin)
     return min(gaps, default=None)
 
@@ -411,50 +414,70 @@ def _longest_answer(out: Path, qs: list[Question]) -> Reader:
     return Reader.load(out)
 
 
-def tune(out: Path, args: argparse.Namespace) -> dict:
-    """The longest answer, then the no-answer threshold on articles 32-35 (never on the
-    seeds): the margin that best balances answering when the gold paragraph is among 5
-    passages of its article and abstaining when it is not (whether the span is right is the
-    reader's part, not the threshold's). Then the largest "the articles differ" gap that
-    says so for at most 10% of these answered questions (other paragraphs of one article
-    rarely contradict it)."""
-    from bench.metrics import best_f1
+TuneRow = tuple[Question, bool, list[Span], dict[Span, float]]
 
-    reader = _longest_answer(out, questions(args.dataset, TUNE))
-    rows = []  # (answerable, margin, span f1, spans)
+
+def _tune_rows(reader: Reader, args: argparse.Namespace) -> list[TuneRow]:
+    """Each question of articles 32-35 with the 5 paragraphs of its article most like it,
+    its own among them (answerable) or not: the reader's spans and each span's credit for
+    the question's words around it."""
+    from qa.text import shared_words
+
+    rows = []
+    weight = reader.config.overlap_weight
     for q, with_gold, without in _ranked_contexts(questions(args.dataset, TUNE), 5):
         for answerable, passages in ((True, with_gold), (False, without)):
             spans = reader.read(q.question, passages)
-            rows.append(
-                (answerable, spans[0].margin, best_f1(spans[0].text, list(q.answers)), spans)
-            )
-    margins = np.array([r[1] for r in rows])
-    yes = np.array([r[0] for r in rows])
-    right = np.array([r[2] > 0 for r in rows])
+            credit = {
+                s: weight * shared_words(q.question, passages[s.passage], s.start, s.end)
+                for s in spans
+            }
+            rows.append((q, answerable, spans, credit))
+    return rows
+
+
+def tune(out: Path, args: argparse.Namespace) -> dict:
+    """On articles 32-35 (never on the seeds): the longest answer, then the weights that pick
+    the answer (``eval.rank_weight``), then the no-answer threshold: the one that best
+    balances answering when the gold paragraph is among 5 passages of its article and
+    abstaining when it is not (whether the span is right is the reader's part, not the
+    threshold's). Then the largest "the articles differ" gap that says so for at most 10%
+    of these answered questions (other paragraphs of one article rarely contradict it)."""
+    from bench.metrics import best_f1
+    from eval.rank_weight import rank_weight
+
+    _longest_answer(out, questions(args.dataset, TUNE))
+    weights = rank_weight(out, args.dataset)
+    rows = _tune_rows(Reader.load(out), args)
+    certainty = np.array([max(credit[s] - s.null for s in spans) for _, _, spans, credit in rows])
+    yes = np.array([r[1] for r in rows])
 
     def balanced(t: float) -> float:
-        answered = margins >= t
+        answered = certainty >= t
         return float(answered[yes].mean() + (~answered)[~yes].mean()) / 2
 
-    grid = np.quantile(margins, np.linspace(0.02, 0.98, 97))
-    threshold = float(max(grid, key=balanced))
-    answered = margins >= threshold
-    kept = [r[3] for r, a in zip(rows, answered, strict=True) if r[0] and a]
-    gaps = [_differ_gap(spans[0], spans, threshold) for spans in kept]
+    threshold = float(max(np.quantile(certainty, np.linspace(0.02, 0.98, 97)), key=balanced))
+    answered = certainty >= threshold
+    right, gaps = [], []
+    for (q, answerable, spans, credit), a in zip(rows, answered, strict=True):
+        if answerable and a:  # the gold paragraph comes first here: no weight for the rank
+            best = preferred(spans, threshold, 0.0, 1.0, credit.__getitem__)
+            assert best is not None
+            right.append(best_f1(best.text, list(q.answers)) > 0)
+            gaps.append(_differ_gap(best, spans, threshold, credit))
     rate = {
         g: float(np.mean([x is not None and x <= g for x in gaps]))
         for g in (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
     }
-    differ_gap = max((g for g, r in rate.items() if r <= 0.10), default=0.0)
     figures = {
-        "max_answer_tokens": reader.config.max_answer_tokens,
+        **weights,
         "threshold": round(threshold, 3),
-        "differ_gap": differ_gap,
+        "differ_gap": max((g for g, r in rate.items() if r <= 0.10), default=0.0),
         "tune": {
             "articles": "32-35",
             "questions": int(yes.sum()),
             "answered": round(float(answered[yes].mean()), 3),
-            "answered_right": round(float((answered & right)[yes].mean()), 3),
+            "answered_right": round(sum(right) / int(yes.sum()), 3),
             "abstained_without_gold": round(float((~answered)[~yes].mean()), 3),
             "differ_rate_by_gap": {str(g): round(r, 3) for g, r in rate.items()},
         },
@@ -536,10 +559,7 @@ def main() -> None:
         export(final, args.out, args)
         print(f"exported: {args.out / 'model.onnx'}", flush=True)
     if args.phase in ("all", "tune"):
-        from eval.rank_weight import rank_weight
-
         print(json.dumps(tune(args.out, args)), flush=True)
-        print(json.dumps(rank_weight(args.out, args.dataset)), flush=True)
     if args.phase in ("all", "evaluate"):
         print(json.dumps(evaluate(args.out, args)), flush=True)
 

@@ -5,8 +5,9 @@ reads every retrieved passage in one batch and points at the words that answer; 
 answer leads with them and quotes the sentence that holds them. Another article that
 states the same answer is cited too; one that states a different answer, about as surely,
 is cited with its own answer and the answer says that the articles differ. Spans are
-ranked by their margin over their own passage's "no answer"; when the best margin is under
-the reader's threshold, it abstains.
+ranked by their margin over their own passage's "no answer" (``qa.reader.preferred``);
+when the reader is sure of none (``qa.reader.sure``: no passage's "no answer" is low
+enough), it abstains.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from qa.models import Answer, Citation, Passage
-from qa.reader import Reader, Span, preferred
+from qa.reader import Reader, Span, preferred, sure
 from qa.text import normalized, sentences, shared_words
 
 NO_ANSWER = "The articles don't say."
@@ -127,15 +128,15 @@ class ExtractiveAnswerer:
     def choose(self, question: str, found: list[Found]) -> tuple[list[Found], bool]:
         """The preferred span (``qa.reader.preferred``), then per other article: its own best
         span when that agrees with it (or another agreeing span of it that beats "no answer"
-        in its passage), or its own best answer when that passes the threshold, is nearly as
-        sure and says something else."""
+        in its passage), or its own best answer when the reader is sure of it, its margin is
+        nearly as high and it says something else."""
         text = {f.span: f.passage.text for f in found}
+
+        def overlap(s: Span) -> float:
+            return shared_words(question, text[s], s.start, s.end)
+
         best_span = preferred(
-            list(text),
-            self.threshold,
-            self.rank_weight,
-            self.overlap_weight,
-            lambda s: shared_words(question, text[s], s.start, s.end),
+            list(text), self.threshold, self.rank_weight, self.overlap_weight, overlap
         )
         if best_span is None:
             return [], False
@@ -151,7 +152,9 @@ class ExtractiveAnswerer:
             # beats its own "no answer"
             if same and (same[0] is top or same[0].span.margin > 0):
                 chosen.append(same[0])
-            elif top.span.margin >= max(self.threshold, best.span.margin - self.differ_gap):
+            elif top.span.margin >= best.span.margin - self.differ_gap and sure(
+                top.span, self.threshold, self.overlap_weight * overlap(top.span)
+            ):
                 chosen.append(top)
                 differ = True
         return chosen, differ

@@ -46,7 +46,7 @@ class Span:
 
     @property
     def margin(self) -> float:
-        """How far the span beats "no answer" in its own passage (> threshold: answer)."""
+        """How far the span beats "no answer" in its own passage (ranks spans)."""
         return self.score - self.null
 
 
@@ -209,18 +209,32 @@ def preferred(
     overlap_weight: float = 0.0,
     overlap: Callable[[Span], float] | None = None,
 ) -> Span | None:
-    """Of the spans that beat "no answer" by ``threshold``, the one with the best margin less
+    """Of the spans the reader is sure of (``sure``), the one with the best margin less
     ``rank_weight`` for each place its passage is down the retrieval ranking (passages in
     the order they were retrieved), plus ``overlap_weight`` times ``overlap(span)`` (the
-    share of the question's words around it, ``qa.text.shared_words``); None when no span
-    beats the threshold."""
-    sure = [s for s in spans if s.margin >= threshold]
+    share of the question's words around it, ``qa.text.shared_words``); None when it is
+    sure of none."""
 
-    def worth(s: Span) -> float:
-        around = overlap(s) if overlap is not None and overlap_weight else 0.0
-        return s.margin - rank_weight * s.passage + overlap_weight * around
+    def credit(s: Span) -> float:
+        return overlap_weight * overlap(s) if overlap is not None and overlap_weight else 0.0
 
-    return max(sure, key=worth, default=None)
+    # the credit is at most overlap_weight: a passage sure that it holds no answer is skipped
+    # before its overlap is worked out
+    possible = [s for s in spans if sure(s, threshold, max(overlap_weight, 0.0))]
+    return max(
+        (s for s in possible if sure(s, threshold, credit(s))),
+        key=lambda s: s.margin - rank_weight * s.passage + credit(s),
+        default=None,
+    )
+
+
+def sure(span: Span, threshold: float, credit: float = 0.0) -> bool:
+    """Whether the reader is sure enough that the span's passage answers: its no-answer
+    score, less ``credit`` (for the question's words around the span), is at most
+    ``-threshold``. That score tells answerable questions from unanswerable ones better
+    than the span's margin over it (SQuAD articles 32-35 asked of the whole corpus: ROC
+    AUC 0.839 against 0.819; with the credit, 0.856)."""
+    return credit - span.null >= threshold
 
 
 def _words(text: str, start: int, end: int) -> tuple[int, int]:

@@ -67,8 +67,9 @@ class Settings(BaseSettings):
     # shipped in qa/reader/), or a Hugging Face question-answering model name (transformers;
     # offline unless HF_HUB_OFFLINE=0).
     reader_model: str = "bundled"
-    # Answer when the best span beats "no answer" by this margin (logits); None: the
-    # threshold in the reader's reader.json, chosen on held-out SQuAD articles 32-35.
+    # Answer only from a passage whose "no answer" score, less the credit for the question's
+    # words around the span, is at most minus this (logits; qa.reader.sure): raise it to
+    # abstain more. None: the reader.json's, chosen on held-out SQuAD articles 32-35.
     reader_threshold: float | None = None
     # Another article's answer that differs from the best one is reported ("the articles
     # differ") when its score is within this many logits of the best; None: reader.json's

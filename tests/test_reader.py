@@ -13,8 +13,9 @@ import pytest
 
 from qa.embeddings import resolve_model
 from qa.errors import QAError
-from qa.reader import SHIPPED, Reader, ReaderConfig, Span, preferred
+from qa.reader import SHIPPED, Reader, ReaderConfig, Span, preferred, sure
 from qa.settings import BUNDLED_MODEL
+from qa.text import shared_words
 
 SUPER_BOWL = (
     "Super Bowl 50 was an American football game to determine the champion of the National "
@@ -61,7 +62,25 @@ def test_the_shipped_reader_answers_a_known_question(
 
 def test_no_answer_beats_every_span_of_an_unrelated_passage(reader: Reader) -> None:
     best = reader.read("Which team won Super Bowl 50?", [OFF_TOPIC])[0]
-    assert best.margin < reader.config.threshold
+    assert best.margin < 0
+    # not even every word of the question around it would make the reader sure of it
+    assert not sure(best, reader.config.threshold, reader.config.overlap_weight)
+
+
+@pytest.mark.parametrize(
+    ("passages", "expected"), [([OFF_TOPIC, SUPER_BOWL], "Denver Broncos"), ([OFF_TOPIC], None)]
+)
+def test_the_reader_is_sure_only_where_a_passage_answers(
+    reader: Reader, passages: list[str], expected: str | None
+) -> None:
+    question, config = "Which team won Super Bowl 50?", reader.config
+
+    def overlap(s: Span) -> float:
+        return shared_words(question, passages[s.passage], s.start, s.end)
+
+    spans = reader.read(question, passages)
+    best = preferred(spans, config.threshold, config.rank_weight, config.overlap_weight, overlap)
+    assert (best.text if best else None) == expected
 
 
 def test_a_passage_longer_than_the_window_is_read_whole(reader: Reader) -> None:
@@ -127,8 +146,8 @@ def test_a_missing_reader_is_a_clear_error(tmp_path: Path) -> None:
         Reader.load(tmp_path / "nowhere")
 
 
-def _span(passage: int, margin: float) -> Span:
-    return Span(passage, 0, 1, f"span of {passage}", score=margin, null=0.0)
+def _span(passage: int, margin: float, null: float = -7.0) -> Span:
+    return Span(passage, 0, 1, f"span of {passage}", score=null + margin, null=null)
 
 
 @pytest.mark.parametrize(
@@ -137,30 +156,45 @@ def _span(passage: int, margin: float) -> Span:
         ({0: 7.0, 2: 8.5}, 0.0, 2),  # the best margin
         ({0: 7.0, 2: 8.5}, 1.0, 0),  # two places down the ranking cost more than 1.5
         ({0: 7.0, 2: 8.5}, 0.5, 2),
-        ({0: 4.0, 2: 8.5}, 1.0, 2),  # under the threshold: never preferred
-        ({0: 4.0, 2: 5.0}, 1.0, None),  # none beats "no answer" by the threshold
     ],
 )
 def test_the_preferred_span_weighs_margin_against_retrieval_rank(
-    margins: dict[int, float], rank_weight: float, expected: int | None
+    margins: dict[int, float], rank_weight: float, expected: int
 ) -> None:
     spans = [_span(p, m) for p, m in margins.items()]
     best = preferred(spans, threshold=6.0, rank_weight=rank_weight)
+    assert best is not None and best.passage == expected
+
+
+@pytest.mark.parametrize(
+    ("nulls", "expected"),
+    [
+        ({0: -7.0, 2: -7.0}, 2),  # both sure: the better margin
+        ({0: -7.0, 2: -5.0}, 0),  # passage 2 is not sure enough that it answers
+        ({0: -5.0, 2: -5.9}, None),  # no "no answer" is 6 under zero
+    ],
+)
+def test_only_spans_of_passages_the_reader_is_sure_of_are_answers(
+    nulls: dict[int, float], expected: int | None
+) -> None:
+    spans = [_span(0, 7.0, nulls[0]), _span(2, 8.5, nulls[2])]
+    best = preferred(spans, threshold=6.0, rank_weight=0.0)
     assert (best.passage if best else None) == expected
 
 
 @pytest.mark.parametrize(
     ("overlap_weight", "expected"),
     [
-        (0.0, 1),  # the better margin
+        (0.0, 1),  # the better margin; passage 2 is not sure
         (2.0, 1),  # 1.0 logit of margin beats 2 x (0.6 - 0.2) of the question's words
         (4.0, 0),  # 4 x 0.4 beats it
+        (8.0, 2),  # 8 x 1.0 makes passage 2 sure, and beats the others
     ],
 )
 def test_the_question_s_words_around_a_span_weigh_in_its_favour(
     overlap_weight: float, expected: int
 ) -> None:
-    spans = [_span(0, 7.0), _span(1, 8.0), _span(2, 5.0)]  # the last is under the threshold
+    spans = [_span(0, 7.0), _span(1, 8.0), _span(2, 5.0, null=-1.0)]
     overlap = {0: 0.6, 1: 0.2, 2: 1.0}
     best = preferred(spans, 6.0, 0.0, overlap_weight, lambda s: overlap[s.passage])
     assert best is not None and best.passage == expected
