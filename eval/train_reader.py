@@ -414,25 +414,29 @@ def _longest_answer(out: Path, qs: list[Question]) -> Reader:
     return Reader.load(out)
 
 
+def _auc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """ROC AUC: the chance that a positive scores above a negative (ties count half)."""
+    above = scores[positive][:, None] - scores[~positive][None, :]
+    return round(float((above > 0).mean() + (above == 0).mean() / 2), 3)
+
+
 TuneRow = tuple[Question, bool, list[Span], dict[Span, float]]
 
 
 def _tune_rows(reader: Reader, args: argparse.Namespace) -> list[TuneRow]:
     """Each question of articles 32-35 with the 5 paragraphs of its article most like it,
-    its own among them (answerable) or not: the reader's spans and each span's credit for
+    its own among them (answerable) or not: the reader's spans and each span's share of
     the question's words around it."""
     from qa.text import shared_words
 
     rows = []
-    weight = reader.config.overlap_weight
     for q, with_gold, without in _ranked_contexts(questions(args.dataset, TUNE), 5):
         for answerable, passages in ((True, with_gold), (False, without)):
             spans = reader.read(q.question, passages)
-            credit = {
-                s: weight * shared_words(q.question, passages[s.passage], s.start, s.end)
-                for s in spans
+            overlap = {
+                s: shared_words(q.question, passages[s.passage], s.start, s.end) for s in spans
             }
-            rows.append((q, answerable, spans, credit))
+            rows.append((q, answerable, spans, overlap))
     return rows
 
 
@@ -449,7 +453,8 @@ def tune(out: Path, args: argparse.Namespace) -> dict:
     _longest_answer(out, questions(args.dataset, TUNE))
     weights = rank_weight(out, args.dataset)
     rows = _tune_rows(Reader.load(out), args)
-    certainty = np.array([max(credit[s] - s.null for s in spans) for _, _, spans, credit in rows])
+    w = weights["overlap_weight"]
+    certainty = np.array([max(w * ov[s] - s.null for s in spans) for _, _, spans, ov in rows])
     yes = np.array([r[1] for r in rows])
 
     def balanced(t: float) -> float:
@@ -459,12 +464,12 @@ def tune(out: Path, args: argparse.Namespace) -> dict:
     threshold = float(max(np.quantile(certainty, np.linspace(0.02, 0.98, 97)), key=balanced))
     answered = certainty >= threshold
     right, gaps = [], []
-    for (q, answerable, spans, credit), a in zip(rows, answered, strict=True):
+    for (q, answerable, spans, ov), a in zip(rows, answered, strict=True):
         if answerable and a:  # the gold paragraph comes first here: no weight for the rank
-            best = preferred(spans, threshold, 0.0, 1.0, credit.__getitem__)
+            best = preferred(spans, threshold, 0.0, w, ov.__getitem__)
             assert best is not None
             right.append(best_f1(best.text, list(q.answers)) > 0)
-            gaps.append(_differ_gap(best, spans, threshold, credit))
+            gaps.append(_differ_gap(best, spans, threshold, {s: w * ov[s] for s in spans}))
     rate = {
         g: float(np.mean([x is not None and x <= g for x in gaps]))
         for g in (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
@@ -479,6 +484,12 @@ def tune(out: Path, args: argparse.Namespace) -> dict:
             "answered": round(float(answered[yes].mean()), 3),
             "answered_right": round(sum(right) / int(yes.sum()), 3),
             "abstained_without_gold": round(float((~answered)[~yes].mean()), 3),
+            # how well each score tells the two apart (ROC AUC): the rule's, and the best
+            # margin's, which the threshold was on before
+            "auc": {
+                "sure": _auc(certainty, yes),
+                "margin": _auc(np.array([r[2][0].margin for r in rows]), yes),
+            },
             "differ_rate_by_gap": {str(g): round(r, 3) for g, r in rate.items()},
         },
     }

@@ -212,8 +212,8 @@ def preferred(
     """Of the spans the reader is sure of (``sure``), the one with the best margin less
     ``rank_weight`` for each place its passage is down the retrieval ranking (passages in
     the order they were retrieved), plus ``overlap_weight`` times ``overlap(span)`` (the
-    share of the question's words around it, ``qa.text.shared_words``); None when it is
-    sure of none."""
+    share of the question's words around it, ``qa.text.shared_words``: from 0 to 1); None
+    when it is sure of none."""
 
     def credit(s: Span) -> float:
         return overlap_weight * overlap(s) if overlap is not None and overlap_weight else 0.0
@@ -231,9 +231,9 @@ def preferred(
 def sure(span: Span, threshold: float, credit: float = 0.0) -> bool:
     """Whether the reader is sure enough that the span's passage answers: its no-answer
     score, less ``credit`` (for the question's words around the span), is at most
-    ``-threshold``. That score tells answerable questions from unanswerable ones better
-    than the span's margin over it (SQuAD articles 32-35 asked of the whole corpus: ROC
-    AUC 0.839 against 0.819; with the credit, 0.856)."""
+    ``-threshold``. With the credit, that score tells answerable questions from
+    unanswerable ones better than the best span's margin over it (SQuAD articles 32-35:
+    ROC AUC 0.881 against 0.847, ``reader.json``'s ``tune.auc``)."""
     return credit - span.null >= threshold
 
 
