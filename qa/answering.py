@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Protocol
 
 from qa.models import Answer, Citation, Passage
 from qa.reader import Reader, Span, preferred, sure
-from qa.text import normalized, sentences, shared_words
+from qa.text import normalized, passage_sentences, shared_words
 
 NO_ANSWER = "The articles don't say."
 DIFFER = "The articles differ."
@@ -76,7 +77,7 @@ class Found:
         show it: cut to about ``budget`` characters around the span, at spaces, with "…"
         where it was cut."""
         text, s = self.passage.text, self.span
-        spans = sentences(text)
+        spans = passage_sentences(text)
         a = max((x.start for x in spans if x.start <= s.start), default=0)
         b = min((x.end for x in spans if x.end >= s.end), default=len(text))
         before = after = ""
@@ -132,6 +133,7 @@ class ExtractiveAnswerer:
         nearly as high and it says something else."""
         text = {f.span: f.passage.text for f in found}
 
+        @cache  # the differ check below asks again for spans already weighed
         def overlap(s: Span) -> float:
             return shared_words(question, text[s], s.start, s.end)
 

@@ -219,11 +219,11 @@ def preferred(
         return overlap_weight * overlap(s) if overlap is not None and overlap_weight else 0.0
 
     # the credit is at most overlap_weight: a passage sure that it holds no answer is skipped
-    # before its overlap is worked out
-    possible = [s for s in spans if sure(s, threshold, max(overlap_weight, 0.0))]
+    # before its overlap is worked out, and each overlap is worked out once
+    credits = {s: credit(s) for s in spans if sure(s, threshold, max(overlap_weight, 0.0))}
     return max(
-        (s for s in possible if sure(s, threshold, credit(s))),
-        key=lambda s: s.margin - rank_weight * s.passage + credit(s),
+        (s for s, c in credits.items() if sure(s, threshold, c)),
+        key=lambda s: s.margin - rank_weight * s.passage + credits[s],
         default=None,
     )
 

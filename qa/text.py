@@ -67,9 +67,9 @@ def tokenize(texts: list[str]) -> list[list[str]]:
 
 
 @lru_cache(maxsize=256)
-def _sentences(text: str) -> tuple[Range, ...]:
-    """``sentences``, kept for the passages of the last questions (each span of a passage
-    looks them up)."""
+def passage_sentences(text: str) -> tuple[Range, ...]:
+    """``sentences`` of a retrieved passage, kept for the passages of the last questions:
+    the words around each of its spans and the answer's quote look them up."""
     return tuple(sentences(text))
 
 
@@ -77,7 +77,7 @@ def shared_words(question: str, text: str, start: int, end: int) -> float:
     """The share of the question's search tokens (``tokenize``) that the sentence(s) holding
     ``text[start:end]`` have outside it: how well the words around a candidate answer
     match the question."""
-    around = [r for r in _sentences(text) if r.start < end and r.end > start]
+    around = [r for r in passage_sentences(text) if r.start < end and r.end > start]
     lo, hi = (around[0].start, around[-1].end) if around else (start, end)
     asked, near = (set(t) for t in tokenize([question, f"{text[lo:start]} {text[end:hi]}"]))
     return len(asked & near) / len(asked) if asked else 0.0
