@@ -50,6 +50,7 @@ TRAIN = range(0, 32)
 TUNE = range(32, 36)
 TEST = range(36, 48)
 ANSWER_TOKENS = (10, 15, 20, 30)  # the longest answers tried on articles 32-35
+DIFFER_GAPS = tuple(i / 10 for i in range(31))  # "the articles differ" gaps tried (logits)
 
 
 @dataclass(frozen=True)
@@ -470,10 +471,7 @@ def tune(out: Path, args: argparse.Namespace) -> dict:
             assert best is not None
             right.append(best_f1(best.text, list(q.answers)) > 0)
             gaps.append(_differ_gap(best, spans, threshold, {s: w * ov[s] for s in spans}))
-    rate = {
-        g: float(np.mean([x is not None and x <= g for x in gaps]))
-        for g in (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
-    }
+    rate = {g: float(np.mean([x is not None and x <= g for x in gaps])) for g in DIFFER_GAPS}
     figures = {
         **weights,
         "threshold": round(threshold, 3),
@@ -490,7 +488,9 @@ def tune(out: Path, args: argparse.Namespace) -> dict:
                 "sure": _auc(certainty, yes),
                 "margin": _auc(np.array([r[2][0].margin for r in rows]), yes),
             },
-            "differ_rate_by_gap": {str(g): round(r, 3) for g, r in rate.items()},
+            "differ_rate_by_gap": {
+                str(g): round(r, 3) for g, r in rate.items() if round(10 * g) % 5 == 0
+            },
         },
     }
     write_config(out, figures)

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from qa.models import Answer, Citation, Passage
 from qa.reader import Reader, Span, preferred, sure
-from qa.text import normalized, passage_sentences, shared_words
+from qa.text import passage_sentences, shared_words, stemmed
 
 NO_ANSWER = "The articles don't say."
 DIFFER = "The articles differ."
@@ -91,8 +91,9 @@ class Found:
 
 
 def agree(a: str, b: str) -> bool:
-    """The same answer: one's normalised words contain the other's."""
-    x, y = f" {normalized(a)} ", f" {normalized(b)} "
+    """The same answer: one's words contain the other's, word endings aside ("red notices"
+    and "red notice"; ``qa.text.stemmed``)."""
+    x, y = f" {stemmed(a)} ", f" {stemmed(b)} "
     return x.strip() != "" and y.strip() != "" and (x in y or y in x)
 
 

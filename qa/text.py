@@ -88,6 +88,12 @@ def normalized(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
 
+def stemmed(text: str) -> str:
+    """``normalized`` words, each Snowball-stemmed (none left out): "red notices" and "red
+    notice" read the same."""
+    return " ".join(stemmer().stemWords(normalized(text).split()))
+
+
 def is_duplicate(text: str, seen: list[str]) -> bool:
     """Whether ``text`` (normalized) equals or is contained in one already seen."""
     return any(text in other for other in seen)

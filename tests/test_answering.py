@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answering import NO_ANSWER, ExtractiveAnswerer
+from qa.answering import NO_ANSWER, ExtractiveAnswerer, agree
 from qa.api.streaming import events as answer_events
 from qa.history import condense
 from qa.models import Answer, Passage, Question, Turn
@@ -139,6 +139,22 @@ def test_articles_that_agree_are_all_cited(seeded: Service) -> None:
     assert answer.answered and answer.short_answer == "1998" and not answer.sources_differ
     assert [c.document_id for c in answer.citations] == ["a", "b"]
     assert all(c.answer_start is not None for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("red notices", "red notice", True),  # an ending aside: no "the articles differ"
+        ("Ayatollah Ali Khamenei", "Khamenei", True),
+        ("drone strike", "the drone strikes", True),
+        ("Ali Algasimehr", "Ali Alghasi-Mehr", False),  # a name spelled two ways
+        ("35", "36", False),
+        ("millions of people", "hundreds of U.S. troops", False),
+        ("", "anything", False),
+    ],
+)
+def test_answers_agree_when_their_words_do(a: str, b: str, same: bool) -> None:
+    assert agree(a, b) is same and agree(b, a) is same
 
 
 def test_articles_that_differ_are_each_cited_with_their_own_answer(seeded: Service) -> None:
