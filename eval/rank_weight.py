@@ -27,7 +27,8 @@ import numpy as np
 from bench.data import load_squad
 from bench.metrics import best_f1
 from bench.stores import build_ours, settings_for, store_dir
-from eval.train_reader import DATASET, TUNE, questions, write_config
+from eval.reader_data import DATASET, TUNE, questions
+from eval.reader_tune import write_config
 from qa.embeddings import Embedder
 from qa.reader import Reader, Span, preferred
 from qa.service import build_service

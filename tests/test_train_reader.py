@@ -1,10 +1,10 @@
-"""The reader's training examples (``eval.train_reader``): the hard no-answer example."""
+"""The reader's training examples (``eval.reader_data``): the hard no-answer example."""
 
 from __future__ import annotations
 
 import random
 
-from eval.train_reader import Example, Question, examples, similar
+from eval.reader_data import Example, Question, examples, similar
 
 GOLD = "The Eiffel Tower was finished in 1889 for the World's Fair held in Paris."
 NEAR_WITH_ANSWER = "Work on the Eiffel Tower in Paris ended in 1889, in time for the fair."
