@@ -28,11 +28,10 @@ from bench.data import load_squad
 from bench.metrics import best_f1
 from bench.stores import build_ours, settings_for, store_dir
 from eval.reader_data import DATASET, TUNE, questions
-from eval.reader_tune import write_config
+from eval.reader_tune import overlaps, write_config
 from qa.embeddings import Embedder
 from qa.reader import Reader, Span, preferred
 from qa.service import build_service
-from qa.text import shared_words
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
 OVERLAP_WEIGHTS = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0)
@@ -52,8 +51,7 @@ def read_open(out: Path, dataset: Path) -> list[Row]:
     for q in questions(dataset, TUNE):
         passages = [p.text for p in service.search(q.question)]
         spans = reader.read(q.question, passages)
-        overlap = {s: shared_words(q.question, passages[s.passage], s.start, s.end) for s in spans}
-        rows.append((q.answers, spans, overlap))
+        rows.append((q.answers, spans, overlaps(q.question, passages, spans)))
     return rows
 
 

@@ -38,13 +38,13 @@ def _differ_gap(
 ) -> float | None:
     """How close (in margin) another passage's own answer comes to the best one while saying
     something else, the reader being sure of it (None: no other passage answers otherwise)."""
-    from qa.answering import agree
+    from qa.answering import corroborating
     from qa.reader import sure
 
     gaps = []
     for i in {s.passage for s in spans} - {best.passage}:
         own = [s for s in spans if s.passage == i]
-        if any(agree(s.text, best.text) and sure(s, threshold, credit[s]) for s in own):
+        if corroborating(best, own) is not None:  # the answerer's rule: cited as agreeing
             continue
         if sure(own[0], threshold, credit[own[0]]):
             gaps.append(best.margin - own[0].margin)
@@ -84,17 +84,19 @@ def _tune_rows(reader: Reader, args: argparse.Namespace) -> list[TuneRow]:
     """Each question of articles 32-35 with the 5 paragraphs of its article most like it,
     its own among them (answerable) or not: the reader's spans and each span's share of
     the question's words around it."""
-    from qa.text import shared_words
-
     rows = []
     for q, with_gold, without in _ranked_contexts(questions(args.dataset, TUNE), 5):
         for answerable, passages in ((True, with_gold), (False, without)):
             spans = reader.read(q.question, passages)
-            overlap = {
-                s: shared_words(q.question, passages[s.passage], s.start, s.end) for s in spans
-            }
-            rows.append((q, answerable, spans, overlap))
+            rows.append((q, answerable, spans, overlaps(q.question, passages, spans)))
     return rows
+
+
+def overlaps(question: str, passages: list[str], spans: list[Span]) -> dict[Span, float]:
+    """Each span's share of the question's words around it (``qa.text.shared_words``)."""
+    from qa.text import shared_words
+
+    return {s: shared_words(question, passages[s.passage], s.start, s.end) for s in spans}
 
 
 def tune(out: Path, args: argparse.Namespace) -> dict:

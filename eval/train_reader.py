@@ -3,23 +3,17 @@
 The bundled all-MiniLM-L6-v2 (a 6-layer BERT) is fine-tuned as a span reader
 (``BertForQuestionAnswering``: start and end logits per token, [CLS] meaning "no answer").
 
-Data, from ../shared/datasets/squad-v1.1/dev-v1.1.json, split by article:
-- articles 0-31: training. Each question with its own paragraph (the gold span), and,
-  chosen by the seed, no-answer examples pointing at [CLS]: the question with another
-  paragraph of the same article (a third of the questions), and the question with its own
-  paragraph less the sentence that holds the answer (another third; on topic, unanswerable).
-  From epoch ``--hard-from`` on, that other paragraph is the one of the article most like
-  the question (by the service's embedder) that holds none of its answers: the passage
-  retrieval puts beside the gold one, which a random paragraph rarely is.
-- articles 32-35: held out from training, for choosing the no-answer threshold.
-- articles 36-47: never seen here except by ``evaluate`` (the figures of the model card).
+Data (``eval.reader_data``), from ../shared/datasets/squad-v1.1/dev-v1.1.json, split by
+article: 0-31 to train on, with no-answer examples pointing at [CLS]; 32-35 for the
+choices; 36-47 only for the held-out figures. From epoch ``--hard-from`` on, the other
+paragraph of a no-answer example is the one of its article most like the question that
+holds none of its answers (a hard example) instead of a random one.
 
 Seeded and deterministic. A checkpoint (model, optimiser, schedule, step, random states)
 is written every ``--save-every`` steps to ``--work``; a run that is stopped resumes from
 it. Phases, each skipped when its output exists: train -> export (int8 ONNX) -> tune
 (longest answer, threshold, rank and overlap weights on articles 32-35) -> evaluate (articles
-36-47) -> model card. The data is ``eval.reader_data``'s; tune and evaluate are
-``eval.reader_tune``'s.
+36-47, ``eval.reader_tune``) -> model card.
 
     .venv/bin/python -m eval.train_reader [--work DIR] [--epochs 3.5] [--restarts 1.25,2.0,3.0]
 

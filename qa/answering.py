@@ -97,6 +97,14 @@ def agree(a: str, b: str) -> bool:
     return x.strip() != "" and y.strip() != "" and (x in y or y in x)
 
 
+def corroborating(best: Span, own: Sequence[Span]) -> Span | None:
+    """The span of another article (``own``: its spans, best first) that states ``best``'s
+    answer: its own best span when that agrees, or another agreeing span of it that beats
+    its passage's "no answer"; None when it does not corroborate ``best``."""
+    same = [s for s in own if agree(s.text, best.text)]
+    return same[0] if same and (same[0] is own[0] or same[0].margin > 0) else None
+
+
 class ExtractiveAnswerer:
     """Quote the words that answer and the sentence around them; abstain when none do."""
 
@@ -128,10 +136,9 @@ class ExtractiveAnswerer:
         return out
 
     def choose(self, question: str, found: list[Found]) -> tuple[list[Found], bool]:
-        """The preferred span (``qa.reader.preferred``), then per other article: its own best
-        span when that agrees with it (or another agreeing span of it that beats "no answer"
-        in its passage), or its own best answer when the reader is sure of it, its margin is
-        nearly as high and it says something else."""
+        """The preferred span (``qa.reader.preferred``), then per other article: its span
+        that corroborates it (``corroborating``), or its own best answer when the reader is
+        sure of it, its margin is nearly as high and it says something else."""
         text = {f.span: f.passage.text for f in found}
 
         @cache  # the differ check below asks again for spans already weighed
@@ -149,12 +156,10 @@ class ExtractiveAnswerer:
             if doc == best.passage.document_id or len(chosen) >= MAX_SENTENCES:
                 continue
             own = [f for f in found if f.passage.document_id == doc]
-            same = [f for f in own if agree(f.span.text, best.span.text)]
             top = own[0]
-            # corroboration: the article's own best answer agrees, or an agreeing span of it
-            # beats its own "no answer"
-            if same and (same[0] is top or same[0].span.margin > 0):
-                chosen.append(same[0])
+            hit = corroborating(best.span, [f.span for f in own])
+            if hit is not None:
+                chosen.append(next(f for f in own if f.span is hit))
             elif top.span.margin >= best.span.margin - self.differ_gap and sure(
                 top.span, self.threshold, self.overlap_weight * overlap(top.span)
             ):
