@@ -99,6 +99,34 @@ def overlaps(question: str, passages: list[str], spans: list[Span]) -> dict[Span
     return {s: shared_words(question, passages[s.passage], s.start, s.end) for s in spans}
 
 
+def _balanced(certainty: np.ndarray, yes: np.ndarray) -> float:
+    """The threshold on ``certainty`` that best balances answering the answerable rows
+    (``yes``) and abstaining on the others."""
+
+    def balance(t: float) -> float:
+        answered = certainty >= t
+        return float(answered[yes].mean() + (~answered)[~yes].mean()) / 2
+
+    return float(max(np.quantile(certainty, np.linspace(0.02, 0.98, 97)), key=balance))
+
+
+def _answers(
+    rows: list[TuneRow], answered: np.ndarray, threshold: float, w: float
+) -> tuple[list[bool], list[float | None]]:
+    """For each answerable row answered: whether its answer overlaps the gold, and how close
+    another passage's different answer comes (``_differ_gap``)."""
+    from bench.metrics import best_f1
+
+    right, gaps = [], []
+    for (q, answerable, spans, ov), a in zip(rows, answered, strict=True):
+        if answerable and a:  # the gold paragraph comes first here: no weight for the rank
+            best = preferred(spans, threshold, 0.0, w, ov.__getitem__)
+            assert best is not None
+            right.append(best_f1(best.text, list(q.answers)) > 0)
+            gaps.append(_differ_gap(best, spans, threshold, {s: w * ov[s] for s in spans}))
+    return right, gaps
+
+
 def tune(out: Path, args: argparse.Namespace) -> dict:
     """On articles 32-35 (never on the seeds): the longest answer, then the weights that pick
     the answer (``eval.rank_weight``), then the no-answer threshold: the one that best
@@ -106,7 +134,6 @@ def tune(out: Path, args: argparse.Namespace) -> dict:
     abstaining when it is not (whether the span is right is the reader's part, not the
     threshold's). Then the largest "the articles differ" gap that says so for at most 10%
     of these answered questions (other paragraphs of one article rarely contradict it)."""
-    from bench.metrics import best_f1
     from eval.rank_weight import rank_weight
 
     _longest_answer(out, questions(args.dataset, TUNE))
@@ -115,20 +142,9 @@ def tune(out: Path, args: argparse.Namespace) -> dict:
     w = weights["overlap_weight"]
     certainty = np.array([max(w * ov[s] - s.null for s in spans) for _, _, spans, ov in rows])
     yes = np.array([r[1] for r in rows])
-
-    def balanced(t: float) -> float:
-        answered = certainty >= t
-        return float(answered[yes].mean() + (~answered)[~yes].mean()) / 2
-
-    threshold = float(max(np.quantile(certainty, np.linspace(0.02, 0.98, 97)), key=balanced))
+    threshold = _balanced(certainty, yes)
     answered = certainty >= threshold
-    right, gaps = [], []
-    for (q, answerable, spans, ov), a in zip(rows, answered, strict=True):
-        if answerable and a:  # the gold paragraph comes first here: no weight for the rank
-            best = preferred(spans, threshold, 0.0, w, ov.__getitem__)
-            assert best is not None
-            right.append(best_f1(best.text, list(q.answers)) > 0)
-            gaps.append(_differ_gap(best, spans, threshold, {s: w * ov[s] for s in spans}))
+    right, gaps = _answers(rows, answered, threshold, w)
     rate = {g: float(np.mean([x is not None and x <= g for x in gaps])) for g in DIFFER_GAPS}
     figures = {
         **weights,

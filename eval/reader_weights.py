@@ -1,4 +1,5 @@
-"""The shipped reader's weights back as a model to train further.
+"""The reader's weights: a trained model exported as the shipped int8 ONNX file, and that
+file's weights back as a model to train further.
 
 ``qa/reader/model.onnx`` is all that is kept of a training run (no checkpoint is
 committed). Its int8 weights, dequantised (``(q - zero_point) * scale``, per channel for
@@ -68,3 +69,44 @@ def save_dequantized(reader: Path, base: Path, out: Path) -> Path:
 
     state = {k: torch.from_numpy(v) for k, v in dequantized(reader / "model.onnx").items()}
     return save_model(state, base, out)
+
+
+def export(final: Path, out: Path, fp32: Path) -> None:
+    """A trained model folder as ``out``'s int8 ONNX reader (dynamic quantisation, per
+    channel) beside its tokenizer, by way of an fp32 export at ``fp32``."""
+    import shutil
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import BertForQuestionAnswering
+
+    class Logits(torch.nn.Module):
+        def __init__(self, model: torch.nn.Module):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            out = self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return out.start_logits, out.end_logits
+
+    model = Logits(BertForQuestionAnswering.from_pretrained(final).eval())
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dummy = tuple(torch.ones((2, 16), dtype=torch.long) for _ in names)
+    axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "start_logits", "end_logits"]}
+    torch.onnx.export(
+        model,
+        dummy,
+        str(fp32),
+        input_names=names,
+        output_names=["start_logits", "end_logits"],
+        dynamic_axes=axes,
+        opset_version=17,
+        dynamo=False,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    quantize_dynamic(
+        str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True
+    )
+    shutil.copy(final / "tokenizer.json", out / "tokenizer.json")

@@ -30,12 +30,22 @@ import math
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from eval.reader_data import DATASET, TRAIN, batches, examples, features, questions, similar
+from eval.reader_data import (
+    DATASET,
+    TRAIN,
+    Example,
+    batches,
+    examples,
+    features,
+    questions,
+    similar,
+)
 from eval.reader_tune import evaluate, tune, write_config
-from eval.reader_weights import save_dequantized, save_model
+from eval.reader_weights import export, save_dequantized, save_model
 from qa.embeddings import resolve_model
 from qa.settings import BUNDLED_MODEL
 
@@ -60,6 +70,8 @@ def cyclic(ends: list[int]):  # type: ignore[no-untyped-def]
 
 
 def train(args: argparse.Namespace) -> Path:
+    """The recipe's model, trained (or resumed from ``--work``'s checkpoint) to the end of
+    its plan, saved as a model folder."""
     import torch
     from transformers import AutoTokenizer, BertForQuestionAnswering
 
@@ -71,51 +83,25 @@ def train(args: argparse.Namespace) -> Path:
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     base = resolve_model(BUNDLED_MODEL)
     tokenizer = AutoTokenizer.from_pretrained(base)
-    step, checkpoint = 0, args.work / "checkpoint.pt"
-    start = base
+    checkpoint, start = args.work / "checkpoint.pt", base
     if args.start_from and not checkpoint.exists():
         start = save_dequantized(args.start_from, base, args.work / "start")
     model = BertForQuestionAnswering.from_pretrained(start).to(device)
-    qs = questions(args.dataset, TRAIN)
-    data = [examples(qs, random.Random(args.seed))]  # [random negatives, hard negatives]
-    if args.hard_from < args.epochs:
-        data.append(examples(qs, random.Random(args.seed), similar(qs)))
-    per_epoch = len(batches(data[0], args.batch, args.seed, 0))
-    plan = []  # (data set, example indices) per step; the same prefix for any --epochs
-    for epoch in range(math.ceil(args.epochs)):
-        kind = int(epoch >= args.hard_from)
-        plan += [(kind, b) for b in batches(data[kind], args.batch, args.seed, epoch)]
-    plan = plan[: round(args.epochs * per_epoch)]
+    data, plan, per_epoch = _plan(args)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     cycles = [round(e * per_epoch) for e in args.restarts if e < args.epochs] + [len(plan)]
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, cyclic(cycles))
-    if start != base:  # the recipe so far is in the weights; the optimiser starts afresh
-        step = round(args.start_epoch * per_epoch)
-        for _ in range(step):
-            schedule.step()
-        print(f"starting at step {step} from {args.start_from}", flush=True)
-    if checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False, map_location=device)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
-        torch.set_rng_state(state["torch_rng"].cpu())
-        step = state["step"]
-        print(f"resuming at step {step} of {len(plan)}", flush=True)
+    # from a shipped reader, the recipe so far is in the weights; the optimiser starts afresh
+    skip = round(args.start_epoch * per_epoch) if start != base else 0
+    step = _resume(checkpoint, (model, optimizer, schedule), device, skip)
     print(f"{len(data[0])} examples, {len(plan)} steps of {args.batch}", flush=True)
     model.train()
     started, losses = time.time(), []
     while step < len(plan):
         kind, indices = plan[step]
         batch = features(tokenizer, [data[kind][i] for i in indices], args.max_length, args.stride)
-        loss = model(**{k: v.to(device) for k, v in batch.items()}).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
+        losses.append(_step((model, optimizer, schedule), batch, device))
         step += 1
-        losses.append(loss.item())
         if step % 10 == 0:
             rate = (time.time() - started) / len(losses)
             print(
@@ -124,18 +110,80 @@ def train(args: argparse.Namespace) -> Path:
                 flush=True,
             )
         if step % args.save_every == 0 or step == len(plan):
-            state = {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "schedule": schedule.state_dict(),
-                "torch_rng": torch.get_rng_state(),
-                "step": step,
-            }
-            torch.save(state, checkpoint.with_suffix(".tmp"))
-            checkpoint.with_suffix(".tmp").replace(checkpoint)
+            _save(checkpoint, (model, optimizer, schedule), step)
     model.save_pretrained(final)
     tokenizer.save_pretrained(final)
     return final
+
+
+Plan = list[tuple[int, list[int]]]  # per step: which data set, which of its examples
+
+
+def _plan(args: argparse.Namespace) -> tuple[list[list[Example]], Plan, int]:
+    """The examples (with random other paragraphs as no-answer examples, and with hard ones
+    when ``--hard-from`` comes before the end), each step's batch (the same prefix for any
+    ``--epochs``), and the steps in an epoch."""
+    qs = questions(args.dataset, TRAIN)
+    data = [examples(qs, random.Random(args.seed))]
+    if args.hard_from < args.epochs:
+        data.append(examples(qs, random.Random(args.seed), similar(qs)))
+    per_epoch = len(batches(data[0], args.batch, args.seed, 0))
+    plan: Plan = []
+    for epoch in range(math.ceil(args.epochs)):
+        kind = int(epoch >= args.hard_from)
+        plan += [(kind, b) for b in batches(data[kind], args.batch, args.seed, epoch)]
+    return data, plan[: round(args.epochs * per_epoch)], per_epoch
+
+
+def _resume(checkpoint: Path, parts: tuple, device: Any, skip: int) -> int:
+    """The step to go on from: the checkpoint's, with the model, optimiser, schedule and
+    random state it saved; else ``skip``, the schedule moved on that far."""
+    import torch
+
+    model, optimizer, schedule = parts
+    if not checkpoint.exists():
+        for _ in range(skip):
+            schedule.step()
+        if skip:
+            print(f"starting at step {skip} from a shipped reader", flush=True)
+        return skip
+    state = torch.load(checkpoint, weights_only=False, map_location=device)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    schedule.load_state_dict(state["schedule"])
+    torch.set_rng_state(state["torch_rng"].cpu())
+    print(f"resuming at step {state['step']}", flush=True)
+    return int(state["step"])
+
+
+def _step(parts: tuple, batch: dict, device: Any) -> float:
+    """One optimiser step on a batch; its loss."""
+    import torch
+
+    model, optimizer, schedule = parts
+    loss = model(**{k: v.to(device) for k, v in batch.items()}).loss
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    schedule.step()
+    optimizer.zero_grad()
+    return float(loss.item())
+
+
+def _save(checkpoint: Path, parts: tuple, step: int) -> None:
+    """The checkpoint, written whole or not at all (a temporary file, then renamed)."""
+    import torch
+
+    model, optimizer, schedule = parts
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "schedule": schedule.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+        "step": step,
+    }
+    torch.save(state, checkpoint.with_suffix(".tmp"))
+    checkpoint.with_suffix(".tmp").replace(checkpoint)
 
 
 def snapshot(args: argparse.Namespace) -> Path:
@@ -146,51 +194,7 @@ def snapshot(args: argparse.Namespace) -> Path:
     return save_model(state["model"], resolve_model(BUNDLED_MODEL), args.work / "snapshot")
 
 
-def export(final: Path, out: Path, args: argparse.Namespace) -> None:
-    """The trained model as int8 ONNX (dynamic quantisation) beside its tokenizer."""
-    import shutil
-
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import BertForQuestionAnswering
-
-    class Logits(torch.nn.Module):
-        def __init__(self, model: torch.nn.Module):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            out = self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            )
-            return out.start_logits, out.end_logits
-
-    model = Logits(BertForQuestionAnswering.from_pretrained(final).eval())
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    dummy = tuple(torch.ones((2, 16), dtype=torch.long) for _ in names)
-    axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "start_logits", "end_logits"]}
-    fp32 = args.work / "model-fp32.onnx"
-    torch.onnx.export(
-        model,
-        dummy,
-        str(fp32),
-        input_names=names,
-        output_names=["start_logits", "end_logits"],
-        dynamic_axes=axes,
-        opset_version=17,
-        dynamo=False,
-    )
-    out.mkdir(parents=True, exist_ok=True)
-    quantize_dynamic(
-        str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True
-    )
-    shutil.copy(final / "tokenizer.json", out / "tokenizer.json")
-    write_config(
-        out, {"max_length": args.max_length, "stride": args.stride, "max_answer_tokens": 30}
-    )
-
-
-def main() -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, default=DATASET)
     parser.add_argument("--work", type=Path, default=Path(".cache/reader-train"))
@@ -230,12 +234,20 @@ def main() -> None:
         action="store_true",
         help="export the latest checkpoint instead of training (to try the code)",
     )
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = _parser().parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     if args.phase in ("all", "export"):
         final = snapshot(args) if args.from_checkpoint else train(args)
         print(f"trained: {final}", flush=True)
-        export(final, args.out, args)
+        export(final, args.out, args.work / "model-fp32.onnx")
+        write_config(
+            args.out,
+            {"max_length": args.max_length, "stride": args.stride, "max_answer_tokens": 30},
+        )
         print(f"exported: {args.out / 'model.onnx'}", flush=True)
     if args.phase in ("all", "tune"):
         print(json.dumps(tune(args.out, args)), flush=True)
