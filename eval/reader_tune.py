@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from eval.reader_data import TEST, TUNE, Question, questions, similar
-from qa.reader import Reader, Span, preferred
+from qa.answering import corroborating
+from qa.reader import Reader, Span, certainty, preferred, sure
 
 ANSWER_TOKENS = (10, 15, 20, 30)  # the longest answers tried on articles 32-35
 DIFFER_GAPS = tuple(i / 10 for i in range(31))  # "the articles differ" gaps tried (logits)
@@ -38,9 +39,6 @@ def _differ_gap(
 ) -> float | None:
     """How close (in margin) another passage's own answer comes to the best one while saying
     something else, the reader being sure of it (None: no other passage answers otherwise)."""
-    from qa.answering import corroborating
-    from qa.reader import sure
-
     gaps = []
     for i in {s.passage for s in spans} - {best.passage}:
         own = [s for s in spans if s.passage == i]
@@ -99,15 +97,15 @@ def overlaps(question: str, passages: list[str], spans: list[Span]) -> dict[Span
     return {s: shared_words(question, passages[s.passage], s.start, s.end) for s in spans}
 
 
-def _balanced(certainty: np.ndarray, yes: np.ndarray) -> float:
-    """The threshold on ``certainty`` that best balances answering the answerable rows
-    (``yes``) and abstaining on the others."""
+def _balanced(scores: np.ndarray, yes: np.ndarray) -> float:
+    """The threshold on ``scores`` (``qa.reader.certainty``) that best balances answering
+    the answerable rows (``yes``) and abstaining on the others."""
 
     def balance(t: float) -> float:
-        answered = certainty >= t
+        answered = scores >= t
         return float(answered[yes].mean() + (~answered)[~yes].mean()) / 2
 
-    return float(max(np.quantile(certainty, np.linspace(0.02, 0.98, 97)), key=balance))
+    return float(max(np.quantile(scores, np.linspace(0.02, 0.98, 97)), key=balance))
 
 
 def _answers(
@@ -140,10 +138,10 @@ def tune(out: Path, args: argparse.Namespace) -> dict:
     weights = rank_weight(out, args.dataset)
     rows = _tune_rows(Reader.load(out), args)
     w = weights["overlap_weight"]
-    certainty = np.array([max(w * ov[s] - s.null for s in spans) for _, _, spans, ov in rows])
+    best = np.array([max(certainty(s, w * ov[s]) for s in spans) for _, _, spans, ov in rows])
     yes = np.array([r[1] for r in rows])
-    threshold = _balanced(certainty, yes)
-    answered = certainty >= threshold
+    threshold = _balanced(best, yes)
+    answered = best >= threshold
     right, gaps = _answers(rows, answered, threshold, w)
     rate = {g: float(np.mean([x is not None and x <= g for x in gaps])) for g in DIFFER_GAPS}
     figures = {
@@ -159,7 +157,7 @@ def tune(out: Path, args: argparse.Namespace) -> dict:
             # how well each score tells the two apart (ROC AUC): the rule's, and the best
             # margin's, which the threshold was on before
             "auc": {
-                "sure": _auc(certainty, yes),
+                "sure": _auc(best, yes),
                 "margin": _auc(np.array([r[2][0].margin for r in rows]), yes),
             },
             "differ_rate_by_gap": {
