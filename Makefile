@@ -78,6 +78,16 @@ train-reader: install
 	$(PY) -m pip install -q -e '.[dev,train]'
 	$(PY) -m eval.train_reader
 
+# The answerer's choices (eval/answer_tune.py): the weights that weigh each sentence and the
+# thresholds of the tiers, made on SQuAD articles 32-35 and RealTime QA's weeks to
+# 2022-08-26 (never the seeds gold), written to qa/reader/reader.json (`sentences`). The
+# questions' evidence is cached in .cache/answer-tune/ (ANSWER_TUNE_ARGS=--fresh asks again;
+# about 7 minutes on 2 cores).
+ANSWER_TUNE_ARGS ?=
+.PHONY: tune-answers
+tune-answers: install
+	$(PY) -m eval.answer_tune $(ANSWER_TUNE_ARGS)
+
 # Benchmarks on ../shared/datasets (read-only), written to bench/results/ (not tests).
 # `make bench`: quality on SQuAD v1.1 dev and RealTime QA, ours beside a BM25-only and a
 # naive LangChain baseline; BENCH_SAMPLE SQuAD questions (0: all) from the held-out

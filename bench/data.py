@@ -22,6 +22,9 @@ SQUAD = DATASETS / "squad-v1.1" / "dev-v1.1.json"
 REALTIMEQA = DATASETS / "realtimeqa"
 # the reader (qa/reader/) was trained on articles 0-31 and its threshold chosen on 32-35
 HELD_OUT = range(36, 48)
+# RealTime QA's weeks: those to 2022-08-26 may be chosen and trained on, the rest never
+CHOICE_WEEKS = ("20220617", "20220826")
+HELD_OUT_WEEKS = ("20220902", "20221111")
 # 14 RealTime QA gold urls hold the same 210-character scraped ad-feedback form instead of
 # the article; no real gold text is under 600 characters. Such texts are ingested as given
 # but do not count as a gold article.
@@ -37,6 +40,7 @@ class Question:
     answers: tuple[str, ...]
     gold: frozenset[str]
     wrong: tuple[str, ...] = ()  # RealTime QA: the other three choices
+    week: str = ""  # RealTime QA: the quiz's week, YYYYMMDD
 
 
 @dataclass
@@ -86,11 +90,16 @@ def _squad_questions(qas: list[dict[str, Any]], article_id: str) -> Iterator[Que
 
 
 # -- RealTime QA ----------------------------------------------------------------------------
-def _rows(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
+def _rows(paths: Iterable[Path], weeks: tuple[str, str] | None = None) -> Iterator[dict[str, Any]]:
+    """Each line of the files, with its week (``week``, from the file's name), of the weeks
+    from ``weeks[0]`` to ``weeks[1]`` (all by default)."""
     for path in sorted(paths):
+        week = path.name[:8]
+        if weeks is not None and not weeks[0] <= week <= weeks[1]:
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                yield json.loads(line)
+                yield {**json.loads(line), "week": week}
 
 
 def published(value: Any) -> date | None:
@@ -118,25 +127,31 @@ def _is_gold(item: Article | None) -> bool:
     return item is not None and len(item.text) >= MIN_GOLD_CHARS
 
 
-def load_realtimeqa(directory: Path = REALTIMEQA) -> Dataset:
-    """The distinct gold articles with text, and every question that has a gold article."""
+def load_realtimeqa(
+    directory: Path = REALTIMEQA, weeks: tuple[str, str] | None = None, unanswered: bool = False
+) -> Dataset:
+    """The distinct gold articles with text, and every question that has a gold article, of
+    the weeks from ``weeks[0]`` to ``weeks[1]`` (all by default); with ``unanswered``, the
+    questions that have none too (with no gold: "not in these articles")."""
     by_url: dict[str, Article] = {}
     gold_urls: dict[str, list[str]] = {}
-    for row in _rows(directory.glob("*_gold.jsonl")):
+    for row in _rows(directory.glob("*_gold.jsonl"), weeks):
         for hit in row.get("search_result") or []:
             gold_urls.setdefault(row["question_id"], []).append(hit["url"])
             if hit.get("text") and hit["url"] not in by_url:
                 by_url[hit["url"]] = news_article(hit)
     questions: list[Question] = []
-    for row in _rows(directory.glob("*_qa.jsonl")):
-        urls = gold_urls.get(row["question_id"])
-        if not urls:
+    for row in _rows(directory.glob("*_qa.jsonl"), weeks):
+        urls = gold_urls.get(row["question_id"], [])
+        if not urls and not unanswered:
             continue
         choices, right = row["choices"], int(row["answer"][0])
         gold = frozenset(by_url[u].id for u in urls if _is_gold(by_url.get(u)))
         wrong = tuple(c for i, c in enumerate(choices) if i != right)
         text = row["question_sentence"]
-        questions.append(Question(row["question_id"], text, (choices[right],), gold, wrong))
+        questions.append(
+            Question(row["question_id"], text, (choices[right],), gold, wrong, row["week"])
+        )
     notes = {
         "gold_urls": len({u for urls in gold_urls.values() for u in urls}),
         "gold_urls_with_text": len(by_url),

@@ -114,6 +114,9 @@ def summarise(rows: list[Row], hit: str = "recall") -> Row:
     out["f1"] = mean(r["f1"] for r in rows)
     out["abstention"] = mean(not r["answered"] for r in rows)
     out["answer_words_mean"] = mean(r["words"] for r in rows if r["answered"])
+    tiers = [r.get("tier") for r in rows]
+    if any(tiers):
+        out["tiers"] = {t: mean(x == t for x in tiers) for t in ("span", "sentence", "none")}
     latencies = [r["latency_ms"] for r in rows]
     out["latency_p50_ms"] = percentile(latencies, 50)
     out["latency_p95_ms"] = percentile(latencies, 95)

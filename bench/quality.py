@@ -21,7 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.data import REALTIMEQA, ROOT, SQUAD, Dataset, Question, load_realtimeqa, load_squad
+from bench.data import (
+    CHOICE_WEEKS,
+    HELD_OUT_WEEKS,
+    REALTIMEQA,
+    ROOT,
+    SQUAD,
+    Dataset,
+    Question,
+    load_realtimeqa,
+    load_squad,
+)
 from bench.metrics import (
     Row,
     best_f1,
@@ -86,6 +96,7 @@ def score(reply: Reply, q: Question, unicode_punctuation: bool) -> Row:
         "rank": first_hit(reply.ranked, q.gold),
         "latency_ms": round(reply.latency_ms, 1),
         "words": len(strip_markers(reply.answer).split()),
+        "tier": reply.tier,
         **scores,
     }
 
@@ -148,6 +159,16 @@ def run_dataset(dataset: Dataset, fresh: bool) -> dict[str, Any]:
     summary = {name: summarise(system_rows, hit) for name, system_rows in rows.items()}
     known = [i for i, q in enumerate(dataset.questions) if q.gold]
     subset = {name: summarise([r[i] for i in known], hit) for name, r in rows.items()}
+    weeks = {"choice": CHOICE_WEEKS, "held_out": HELD_OUT_WEEKS}
+    by_weeks = {
+        part: {
+            name: summarise(
+                [r[i] for i in known if first <= dataset.questions[i].week <= last], hit
+            )
+            for name, r in rows.items()
+        }
+        for part, (first, last) in weeks.items()
+    }
     if fresh:
         shutil.rmtree(directory, ignore_errors=True)
     return {
@@ -157,6 +178,7 @@ def run_dataset(dataset: Dataset, fresh: bool) -> dict[str, Any]:
         "summary": summary,
         "ratios": ratios(summary, rows, HEADLINE[dataset.name]),
         "summary_gold_in_corpus": subset if len(known) < len(dataset.questions) else None,
+        "summary_by_weeks": by_weeks if dataset.name == "realtimeqa" else None,
         "questions": per_question(dataset.questions, rows),
     }
 

@@ -23,6 +23,7 @@ COLUMNS = {
         "exact_match": "EM",
         "f1": "F1",
         "abstention": "abstention",
+        "tiers": "span / sentence / none",
         "answer_words_mean": "words/answer",
         "latency_p50_ms": "p50 ms",
         "latency_p95_ms": "p95 ms",
@@ -35,6 +36,7 @@ COLUMNS = {
         "accuracy_ci95": "accuracy 95% CI",
         "accuracy_unambiguous": "accuracy, no wrong choice",
         "abstention": "abstention",
+        "tiers": "span / sentence / none",
         "answer_words_mean": "words/answer",
         "latency_p50_ms": "p50 ms",
         "latency_p95_ms": "p95 ms",
@@ -77,8 +79,15 @@ DEFINITIONS = """## How the figures are made
 def _system_table(dataset: str, summary: dict[str, Any]) -> list[str]:
     columns = COLUMNS[dataset]
     header = ["system", *columns.values()]
-    rows = [[SYSTEMS[name], *(s.get(c) for c in columns)] for name, s in summary.items()]
+    rows = [[SYSTEMS[name], *(_value(s.get(c)) for c in columns)] for name, s in summary.items()]
     return table(header, rows)
+
+
+def _value(value: Any) -> Any:
+    """A tier split as "span / sentence / none" shares; anything else as it is."""
+    if isinstance(value, dict):
+        return " / ".join(f"{v:.2f}" for v in value.values())
+    return value
 
 
 def _paired(result: dict[str, Any] | None) -> str:
@@ -136,6 +145,22 @@ def _subset(dataset: str, summary: dict[str, Any] | None) -> list[str]:
     return ["", intro, "", *_system_table(dataset, summary)]
 
 
+def _weeks(dataset: str, parts: dict[str, Any] | None) -> list[str]:
+    """The questions with a gold article in the corpus, by weeks: those the choices were made
+    on (to 2022-08-26) and the held-out ones (from 2022-09-02), apart."""
+    if not parts:
+        return []
+    lines = []
+    for part, title in (
+        ("held_out", "held-out weeks 2022-09-02 to 2022-11-11 (never used for a choice)"),
+        ("choice", "weeks 2022-06-17 to 2022-08-26 (the answerer's choices were made on them)"),
+    ):
+        n = parts[part]["ours"]["questions"]
+        lines += ["", f"The {n} questions of the {title} with a gold article in the corpus:", ""]
+        lines += _system_table(dataset, parts[part])
+    return lines
+
+
 def _given_paragraph(given: dict[str, Any] | None, full: dict[str, Any] | None) -> list[str]:
     """The reader alone on the sampled questions, each given its paragraph."""
     if not given:
@@ -190,6 +215,7 @@ def markdown(data: dict[str, Any]) -> str:
         lines += _given_paragraph(result.get("given_paragraph"), data["reader"]["held_out"])
         lines += ["", "Ours relative to each baseline:", "", *_ratio_table(result["ratios"])]
         lines += _subset(name, result.get("summary_gold_in_corpus"))
+        lines += _weeks(name, result.get("summary_by_weeks"))
     lines += ["", DEFINITIONS.rstrip(), "", "## First questions of each run", ""]
     lines += ["Every answer is in `quality-questions.jsonl`.", ""]
     for name, result in data["datasets"].items():

@@ -34,6 +34,7 @@ class Reply:
     ranked: list[str]  # the article ids of the top passages, best first
     latency_ms: float
     short: str | None = None  # the short answer, where the system gives one
+    tier: str | None = None  # ours: "span", "sentence" or "none"
 
 
 class System(Protocol):
@@ -59,7 +60,9 @@ class Ours:
         answer = self.service.chain.invoke(Question(text=question))
         latency = _since(started)
         ranked = [p.document_id for p in self.service.search(question, DEPTH)]
-        return Reply(answer.answer, answer.answered, ranked, latency, answer.short_answer)
+        return Reply(
+            answer.answer, answer.answered, ranked, latency, answer.short_answer, answer.tier
+        )
 
 
 class KeywordOnly:
@@ -91,7 +94,9 @@ class KeywordOnly:
         answer = self.answerer.answer(question, passages[: self.k])
         latency = _since(started)
         ranked = [p.document_id for p in passages]
-        return Reply(answer.answer, answer.answered, ranked, latency, answer.short_answer)
+        return Reply(
+            answer.answer, answer.answered, ranked, latency, answer.short_answer, answer.tier
+        )
 
 
 def first_sentence(text: str) -> str:

@@ -29,8 +29,9 @@ from bench.metrics import best_f1
 from bench.stores import build_ours, settings_for, store_dir
 from eval.reader_data import DATASET, TUNE, questions
 from eval.reader_tune import overlaps, write_config
+from eval.span_rules import preferred
 from qa.embeddings import Embedder
-from qa.reader import Reader, Span, preferred
+from qa.reader import Reader, Span
 from qa.service import build_service
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)

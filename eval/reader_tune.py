@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from eval.reader_data import TEST, TUNE, Question, questions, similar
-from qa.answering import corroborating
-from qa.reader import Reader, Span, certainty, preferred, sure
+from eval.span_rules import certainty, corroborating, preferred, sure
+from qa.reader import Reader, Span
 
 ANSWER_TOKENS = (10, 15, 20, 30)  # the longest answers tried on articles 32-35
 DIFFER_GAPS = tuple(i / 10 for i in range(31))  # "the articles differ" gaps tried (logits)

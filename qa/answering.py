@@ -1,25 +1,29 @@
 """Answerers: turn a question and retrieved passages into a short, cited answer.
 
-``ExtractiveAnswerer`` runs offline with no language model. The reader (``qa.reader``)
-reads every retrieved passage in one batch and points at the words that answer; the
-answer leads with them and quotes the sentence that holds them. Another article that
-states the same answer is cited too; one that states a different answer, about as surely,
-is cited with its own answer and the answer says that the articles differ. Spans are
-ranked by their margin over their own passage's "no answer" (``qa.reader.preferred``);
-when the reader is sure of none (``qa.reader.sure``: no passage's "no answer" is low
-enough), it abstains.
+``ExtractiveAnswerer`` runs offline with no language model, and answers in tiers, as a
+search engine's featured snippet does. The reader (``qa.reader``) reads every retrieved
+passage in one batch; every sentence of them is weighed on all the evidence
+(``qa.evidence``) and the likeliest one answers:
+- its span is sure: the short answer leads, inside its quoted, cited sentence (``span``);
+- its span is not (or no span answers in a word: yes/no, why): the sentence alone,
+  quoted and cited (``sentence``);
+- no sentence is likely enough: "The articles don't say." (``none``).
+Another article that states the same answer is cited too. One that states a different
+fact of the same kind (two dates, two numbers, two names), each sure in its own article,
+is cited with its own answer and the answer says that the articles differ.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
-from functools import cache
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
-from qa.models import Answer, Citation, Passage
-from qa.reader import Reader, Span, preferred, sure
-from qa.text import passage_sentences, shared_words, stemmed
+from qa.evidence import Candidate, SentenceModel, candidates
+from qa.models import Answer, Citation, Passage, Tier
+from qa.reader import Reader, Span
+from qa.text import agree, kind, passage_sentences
 
 NO_ANSWER = "The articles don't say."
 DIFFER = "The articles differ."
@@ -44,161 +48,190 @@ def no_answer(question: str, answerer: str = "extractive") -> Answer:
 
 
 @dataclass(frozen=True)
-class Found:
-    """A span the reader found, placed in its passage and document."""
+class Quote:
+    """A sentence to quote (``[start, end)`` of its passage's text), with the short answer
+    in it, if it leads with one."""
 
-    span: Span
     passage: Passage
+    start: int
+    end: int
+    span: Span | None = None
 
     @property
-    def start(self) -> int:  # document offsets of the short answer
-        return self.passage.start + self.span.start
+    def answer(self) -> tuple[int, int] | None:  # document offsets of the short answer
+        if self.span is None:
+            return None
+        return self.passage.start + self.span.start, self.passage.start + self.span.end
 
-    @property
-    def end(self) -> int:
-        return self.passage.start + self.span.end
-
-    def copies(self) -> list[Found]:
-        """The same span in the passage's near-copies (other outlets) that carry it."""
+    def copies(self) -> list[Quote]:
+        """The same sentence in the passage's near-copies (other outlets) that carry it, or,
+        where a copy words it otherwise, its sentence that holds the same short answer."""
         out = []
         for copy in self.passage.copies:
-            at = copy.text.find(self.span.text)
-            if at >= 0:
-                out.append(Found(replace(self.span, start=at, end=at + len(self.span.text)), copy))
+            quote = self._in(copy)
+            if quote is not None:
+                out.append(quote)
         return out
 
-    def citation(self, n: int, budget: int, margin: float) -> Citation:
-        """Citation ``n``: the sentence that holds the span, and the span's offsets."""
-        start, quote, _ = self.sentence(budget)
-        return Citation.of(n, self.passage, quote, start, round(margin, 4), (self.start, self.end))
+    def _in(self, copy: Passage) -> Quote | None:
+        text = self.passage.text[self.start : self.end]
+        at = copy.text.find(text)
+        if at >= 0:
+            return Quote(copy, at, at + len(text), self._moved(at - self.start))
+        if self.span is None or (where := copy.text.find(self.span.text)) < 0:
+            return None
+        around = [r for r in passage_sentences(copy.text) if r.start <= where < r.end]
+        if not around:
+            return None
+        return Quote(copy, around[0].start, around[0].end, self._moved(where - self.span.start))
 
-    def sentence(self, budget: int) -> tuple[int, str, str]:
-        """The document offset and text of the sentence(s) holding the span, and how to
-        show it: cut to about ``budget`` characters around the span, at spaces, with "…"
-        where it was cut."""
-        text, s = self.passage.text, self.span
-        spans = passage_sentences(text)
-        a = max((x.start for x in spans if x.start <= s.start), default=0)
-        b = min((x.end for x in spans if x.end >= s.end), default=len(text))
+    def _moved(self, shift: int) -> Span | None:
+        s = self.span
+        return (
+            None
+            if s is None
+            else Span(s.passage, s.start + shift, s.end + shift, s.text, s.score, s.null)
+        )
+
+    def citation(self, n: int, budget: int, score: float) -> Citation:
+        start, quote, _ = self.shown(budget)
+        return Citation.of(n, self.passage, quote, start, round(score, 4), self.answer)
+
+    def shown(self, budget: int) -> tuple[int, str, str]:
+        """The document offset and text of the quote, and how to show it: cut to about
+        ``budget`` characters around the short answer (or from the sentence's start), at
+        spaces, with "…" where it was cut."""
+        text, a, b = self.passage.text, self.start, self.end
+        lo, hi = (self.span.start, self.span.end) if self.span else (a, a)
         before = after = ""
-        room = max(0, budget - (s.end - s.start)) // 2
-        if b - a > budget and s.start - room > a:
-            a, before = text.find(" ", s.start - room, s.start) + 1 or s.start, "…"
-        if b - a > budget and s.end + room < b:
-            b, after = max(s.end, text.rfind(" ", s.end, s.end + room)), "…"
+        room = max(0, budget - (hi - lo)) // (2 if self.span else 1)
+        if b - a > budget and self.span and lo - room > a:
+            a, before = text.find(" ", lo - room, lo) + 1 or lo, "…"
+        if b - a > budget and hi + room < b:
+            b, after = max(hi, text.rfind(" ", hi, hi + room)), "…"
         quote = text[a:b].strip()
         return self.passage.start + text.find(quote, a), quote, f"{before}{quote}{after}"
 
 
-def agree(a: str, b: str) -> bool:
-    """The same answer: one's words contain the other's, word endings aside ("red notices"
-    and "red notice"; ``qa.text.stemmed``)."""
-    x, y = f" {stemmed(a)} ", f" {stemmed(b)} "
-    return x.strip() != "" and y.strip() != "" and (x in y or y in x)
-
-
-def corroborating(best: Span, own: Sequence[Span]) -> Span | None:
-    """The span of another article (``own``: its spans, best first) that states ``best``'s
-    answer: its own best span when that agrees, or another agreeing span of it that beats
-    its passage's "no answer"; None when it does not corroborate ``best``."""
-    same = [s for s in own if agree(s.text, best.text)]
-    return same[0] if same and (same[0] is own[0] or same[0].margin > 0) else None
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    chance: float
+    passage: Passage
 
 
 class ExtractiveAnswerer:
-    """Quote the words that answer and the sentence around them; abstain when none do."""
+    """Quote the sentence that answers, led by its short answer when the reader is sure of
+    it; abstain when no sentence is likely enough to answer."""
 
     name = "extractive"
 
     def __init__(
         self,
         reader: Reader,
-        threshold: float | None = None,
-        differ_gap: float | None = None,
+        answer_threshold: float | None = None,
+        span_threshold: float | None = None,
+        model: SentenceModel | None = None,
     ):
         self.reader = reader
-        self.threshold = reader.config.threshold if threshold is None else threshold
-        # another article's own, different answer whose margin is this close to the best's
-        self.differ_gap = reader.config.differ_gap if differ_gap is None else differ_gap
-        self.rank_weight = reader.config.rank_weight
-        self.overlap_weight = reader.config.overlap_weight
+        self.model = model or SentenceModel.load(Path(reader.name))
+        # the least chance (0 to 1) that the likeliest sentence answers, to answer at all
+        self.answer_threshold = self.model.answer if answer_threshold is None else answer_threshold
+        # the least margin (logits) of its span over "no answer", for the span to lead
+        self.span_threshold = self.model.span if span_threshold is None else span_threshold
 
-    def find(self, question: str, passages: Sequence[Passage]) -> list[Found]:
-        """Every span the reader proposes, best first, each once (passages overlap)."""
-        seen: set[tuple[str, int, int]] = set()
-        out = []
-        for span in self.reader.read(question, [p.text for p in passages]):
-            found = Found(span, passages[span.passage])
-            key = (found.passage.document_id, found.start, found.end)
-            if key not in seen:
-                seen.add(key)
-                out.append(found)
-        return out
+    def weigh(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
+        """Every sentence of the passages with the chance that it answers, likeliest first."""
+        texts = [p.text for p in passages]
+        found = candidates(question, texts, self.reader.reading(question, texts))
+        scored = [Scored(c, self.model.chance(c), passages[c.passage]) for c in found]
+        return sorted(scored, key=lambda s: -s.chance)
 
-    def choose(self, question: str, found: list[Found]) -> tuple[list[Found], bool]:
-        """The preferred span (``qa.reader.preferred``), then per other article: its span
-        that corroborates it (``corroborating``), or its own best answer when the reader is
-        sure of it, its margin is nearly as high and it says something else."""
-        text = {f.span: f.passage.text for f in found}
+    def sure(self, s: Scored, question: str) -> bool:
+        return self.model.sure(s.candidate, question, self.span_threshold)
 
-        @cache  # the differ check below asks again for spans already weighed
-        def overlap(s: Span) -> float:
-            return shared_words(question, text[s], s.start, s.end)
-
-        best_span = preferred(
-            list(text), self.threshold, self.rank_weight, self.overlap_weight, overlap
-        )
-        if best_span is None:
+    def choose(self, question: str, scored: list[Scored]) -> tuple[list[Quote], bool]:
+        """The likeliest sentence, led by its span when sure, then per other article: its
+        sentence that states the same short answer, or, sure of its own answer of the same
+        kind and stating none that agrees, one that differs. Without a sure span, the next
+        likeliest sentence too when it is likely enough to answer on its own."""
+        if not scored or scored[0].chance < self.answer_threshold:
             return [], False
-        best = next(f for f in found if f.span is best_span)
-        chosen, differ = [best], False
-        for doc in dict.fromkeys(f.passage.document_id for f in found):
-            if doc == best.passage.document_id or len(chosen) >= MAX_SENTENCES:
+        best = scored[0]
+        short = best.candidate.span if self.sure(best, question) else None
+        if short is None:  # the next likeliest sentence too, when it is likely enough
+            return [_quote(s, None) for s in scored[:2] if s.chance >= self.answer_threshold], False
+        likely = [s for s in scored[1:] if s.chance >= self.answer_threshold]
+        agreeing, differing = [], None
+        skip = {best.passage.document_id, *(c.document_id for c in best.passage.copies)}
+        for doc in dict.fromkeys(s.passage.document_id for s in likely):
+            if doc in skip:
                 continue
-            own = [f for f in found if f.passage.document_id == doc]
-            top = own[0]
-            hit = corroborating(best.span, [f.span for f in own])
-            if hit is not None:
-                chosen.append(next(f for f in own if f.span is hit))
-            elif top.span.margin >= best.span.margin - self.differ_gap and sure(
-                top.span, self.threshold, self.overlap_weight * overlap(top.span)
-            ):
-                chosen.append(top)
-                differ = True
-        return chosen, differ
+            own = [s for s in likely if s.passage.document_id == doc]
+            same = [s for s in own if s.candidate.span and agree(s.candidate.span.text, short.text)]
+            if same:
+                agreeing.append(_quote(same[0], same[0].candidate.span))
+            elif differing is None and self.differs(own[0], best, question):
+                differing = _quote(own[0], own[0].candidate.span)
+        if differing is not None:
+            return [_quote(best, short), differing], True
+        return [_quote(best, short), *agreeing][:MAX_SENTENCES], False
+
+    def differs(self, other: Scored, best: Scored, question: str) -> bool:
+        """Whether ``other`` (another article's likeliest sentence, which states no answer
+        that agrees) answers otherwise: nearly as likely to answer as the best sentence
+        (``SentenceModel.differ`` of its chance), sure of its span, and that span a fact of
+        the same kind as the best one's."""
+        span, short = other.candidate.span, best.candidate.span
+        return (
+            span is not None
+            and short is not None
+            and other.chance >= self.model.differ * best.chance
+            and self.sure(other, question)
+            and kind(span.text) is not None
+            and kind(span.text) == kind(short.text)
+        )
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        chosen, differ = self.choose(question, self.find(question, passages))
+        scored = self.weigh(question, passages)
+        chosen, differ = self.choose(question, scored)
         if not chosen:
             return no_answer(question)
-        return self.compose(question, chosen, differ)
+        return self.compose(question, chosen, differ, scored[0].chance)
 
-    def compose(self, question: str, chosen: list[Found], differ: bool) -> Answer:
-        """``short: "sentence" [1]``; when the articles differ, each answer with its own."""
+    def compose(self, question: str, chosen: list[Quote], differ: bool, chance: float) -> Answer:
+        """``short: "sentence" [1]`` or ``"sentence" [1]``; when the articles differ, each
+        answer with its own."""
         lead = f"{DIFFER} " if differ else ""
-        chosen = chosen[: MAX_SENTENCES - 1] if differ else chosen  # the lead counts
         budget = (MAX_CHARS - len(lead)) // len(chosen) - 12
         parts: list[str] = []
         citations: list[Citation] = []
-        for f in chosen:
-            label = f"{f.span.text}: " if (differ or not citations) else ""
-            room = budget - len(f.span.text)
+        for q in chosen:
+            short = q.span.text if q.span else ""
+            label = f"{short}: " if short and (differ or not citations) else ""
+            room = budget - len(short)
             # the same words in a near-copy of the article: its outlet is cited beside it
             cited = [
-                each.citation(len(citations) + i + 1, room, f.span.margin)
-                for i, each in enumerate([f, *f.copies()])
+                each.citation(len(citations) + i + 1, room, chance)
+                for i, each in enumerate([q, *q.copies()])
             ]
             citations += cited
-            parts.append(f'{label}"{f.sentence(room)[2]}" ' + "".join(f"[{c.n}]" for c in cited))
+            parts.append(f'{label}"{q.shown(room)[2]}" ' + "".join(f"[{c.n}]" for c in cited))
+        tier: Tier = "span" if chosen[0].span else "sentence"
         return Answer(
             answer=lead + " ".join(parts),
             answered=True,
             standalone_question=question,
             citations=citations,
-            short_answer=chosen[0].span.text,
+            short_answer=chosen[0].span.text if chosen[0].span else None,
             sources_differ=differ,
+            tier=tier,
         )
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
         """The whole answer at once: the chain streams it after its citations."""
         yield self.answer(question, passages)
+
+
+def _quote(s: Scored, span: Span | None) -> Quote:
+    return Quote(s.passage, s.candidate.start, s.candidate.end, span)

@@ -95,6 +95,7 @@ class Chain(Runnable[Question, Answer]):
                 answered=True,
                 standalone_question=state.standalone,
                 answerer=self.answerer.name,
+                tier="generated",
             )
 
     def invoke(self, input: Question, config: RunnableConfig | None = None, **kw: Any) -> Answer:

@@ -156,6 +156,7 @@ class CitationChecker:
             citations=citations,
             answerer=self.name,
             sentences=checked,
+            tier="generated",
         )
 
 

@@ -124,6 +124,9 @@ class Filters(BaseModel):
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+Tier = Literal["span", "sentence", "generated", "none"]
+
+
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
     content: str
@@ -198,6 +201,15 @@ class Answer(BaseModel):
     short_answer: str | None = None
     # two articles give different answers; each is cited with its own
     sources_differ: bool = False
+    tier: Tier = Field(
+        default="none",
+        description=(
+            'How it answers: "span", the short answer inside its quoted, cited sentence; '
+            '"sentence", quoted, cited sentences that answer, with no short answer (the '
+            "reader is unsure of any span, or none answers in a word: yes/no, why); "
+            '"generated", the language model\'s answer; "none", the articles don\'t say.'
+        ),
+    )
     citations: list[Citation] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     # "extractive", "llm", or "extractive (fallback)" when the model failed

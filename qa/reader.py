@@ -4,7 +4,8 @@ Wraps onnxruntime (the shipped int8 model in ``qa/reader/``) and the ``tokenizer
 library. A question and its passages are read in one batched pass; each passage gets its
 best spans (document offsets relative to the passage) and a no-answer score, all on the
 same scale (the sum of a start and an end logit), and spans are ranked across passages by
-their margin over their own passage's no-answer score.
+their margin over their own passage's no-answer score. What the pass saw is kept
+(``qa.reading.Reading``), so that the answerer can weigh every sentence on it.
 ``QA_READER_MODEL`` may name another reader: a folder holding ``model.onnx`` and
 ``tokenizer.json``, or a Hugging Face question-answering model (loaded with transformers).
 """
@@ -22,6 +23,7 @@ import numpy as np
 from tokenizers import Encoding, Tokenizer
 
 from qa.errors import QAError
+from qa.reading import Reading, Span, Window, distinct, whole_words
 from qa.settings import Settings
 
 SHIPPED = Path(__file__).with_name("reader")
@@ -34,25 +36,10 @@ def resolve_reader(name: str) -> str | Path:
 
 
 @dataclass(frozen=True)
-class Span:
-    """An answer span in passage ``passage`` (``text == passages[passage][start:end]``)."""
-
-    passage: int
-    start: int
-    end: int
-    text: str
-    score: float  # start + end logit
-    null: float  # the passage's no-answer score ([CLS] start + end)
-
-    @property
-    def margin(self) -> float:
-        """How far the span beats "no answer" in its own passage (ranks spans)."""
-        return self.score - self.null
-
-
-@dataclass(frozen=True)
 class ReaderConfig:
-    """``reader.json`` beside the weights: the windowing and the no-answer threshold."""
+    """``reader.json`` beside the weights: the windowing and the longest answer, and the span
+    rules' choices that the recipe still makes as a measure of the reader
+    (``eval.span_rules``; the answerer's own are ``qa.evidence.SentenceModel``)."""
 
     threshold: float = 0.0
     differ_gap: float = 1.0
@@ -146,8 +133,13 @@ class Reader:
         """The best ``per_passage`` spans of every passage, best first across all: by how
         far each beats its own passage's "no answer" (raw scores favour passages the model
         finds easy to read, whatever they say)."""
+        return self.reading(question, passages, per_passage).spans
+
+    def reading(self, question: str, passages: Sequence[str], per_passage: int = 3) -> Reading:
+        """``read``'s spans, and the scores behind them to find the best span within any
+        part of a passage (``Reading.within``)."""
         if not passages:
-            return []
+            return Reading([], [], {}, self.config.max_answer_tokens)
         windows = []
         for i, encoding in enumerate(
             self.tokenizer.encode_batch([(question, p) for p in passages])
@@ -166,15 +158,18 @@ class Reader:
             starts, ends = self.logits(batch)
         found: dict[int, list[Span]] = {}
         nulls: dict[int, float] = {}
+        scored = []
         for row, (i, w) in enumerate(windows):
             null = float(starts[row, 0] + ends[row, 0])
             nulls[i] = min(nulls.get(i, null), null)
             found.setdefault(i, []).extend(self._spans(i, passages[i], w, starts[row], ends[row]))
+            scored.append(Window(i, passages[i], w, starts[row], ends[row]))
         spans = []
         for i, candidates in found.items():
-            best = _distinct(sorted(candidates, key=lambda s: -s.score))[:per_passage]
+            best = distinct(sorted(candidates, key=lambda s: -s.score))[:per_passage]
             spans += [Span(s.passage, s.start, s.end, s.text, s.score, nulls[i]) for s in best]
-        return sorted(spans, key=lambda s: -s.margin)
+        spans.sort(key=lambda s: -s.margin)
+        return Reading(spans, scored, nulls, self.config.max_answer_tokens)
 
     def _spans(
         self, i: int, text: str, window: Encoding, start: np.ndarray, end: np.ndarray
@@ -195,75 +190,8 @@ class Reader:
             s, e = divmod(int(flat), n)
             if not np.isfinite(scores[s, e]):
                 break
-            a, b = _words(text, window.offsets[s][0], window.offsets[e][1])
+            a, b = whole_words(text, window.offsets[s][0], window.offsets[e][1])
             if "\n" in text[a:b]:  # a headline and the line after it are no one answer
                 continue
             out.append(Span(i, a, b, text[a:b], float(scores[s, e]), 0.0))
         return out
-
-
-def preferred(
-    spans: Sequence[Span],
-    threshold: float,
-    rank_weight: float,
-    overlap_weight: float = 0.0,
-    overlap: Callable[[Span], float] | None = None,
-) -> Span | None:
-    """Of the spans the reader is sure of (``sure``), the one with the best margin less
-    ``rank_weight`` for each place its passage is down the retrieval ranking (passages in
-    the order they were retrieved), plus ``overlap_weight`` times ``overlap(span)`` (the
-    share of the question's words around it, ``qa.text.shared_words``: from 0 to 1); None
-    when it is sure of none."""
-
-    def credit(s: Span) -> float:
-        return overlap_weight * overlap(s) if overlap is not None and overlap_weight else 0.0
-
-    # the credit is at most overlap_weight: a passage sure that it holds no answer is skipped
-    # before its overlap is worked out, and each overlap is worked out once
-    credits = {s: credit(s) for s in spans if sure(s, threshold, max(overlap_weight, 0.0))}
-    return max(
-        (s for s, c in credits.items() if sure(s, threshold, c)),
-        key=lambda s: s.margin - rank_weight * s.passage + credits[s],
-        default=None,
-    )
-
-
-def certainty(span: Span, credit: float = 0.0) -> float:
-    """How sure the reader is that the span's passage answers: minus its no-answer score,
-    plus ``credit`` (for the question's words around the span). It tells answerable
-    questions from unanswerable ones better than the best span's margin (SQuAD articles
-    32-35: ROC AUC 0.881 against 0.847, ``reader.json``'s ``tune.auc``)."""
-    return credit - span.null
-
-
-def sure(span: Span, threshold: float, credit: float = 0.0) -> bool:
-    """Whether the reader is sure enough that the span's passage answers: its
-    ``certainty`` is at least ``threshold``."""
-    return certainty(span, credit) >= threshold
-
-
-def _words(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span widened to whole words ("Soleiman" of "Soleimani" is "Soleimani"), less an
-    unmatched bracket or a comma, colon or semicolon at either end ("35 others)")."""
-    while start > 0 and text[start - 1].isalnum():
-        start -= 1
-    while end < len(text) and text[end].isalnum():
-        end += 1
-    while end > start and (
-        text[end - 1] in ",;: " or (text[end - 1] == ")" and "(" not in text[start:end])
-    ):
-        end -= 1
-    while start < end and (
-        text[start] in ",;: " or (text[start] == "(" and ")" not in text[start:end])
-    ):
-        start += 1
-    return start, end
-
-
-def _distinct(spans: list[Span]) -> list[Span]:
-    """Spans that do not overlap a better one."""
-    kept: list[Span] = []
-    for s in spans:
-        if all(s.end <= k.start or s.start >= k.end for k in kept):
-            kept.append(s)
-    return kept

@@ -88,7 +88,7 @@ def build_service(
 
 def make_extractive(settings: Settings) -> ExtractiveAnswerer:
     reader = Reader.from_settings(settings)
-    return ExtractiveAnswerer(reader, settings.reader_threshold, settings.differ_gap)
+    return ExtractiveAnswerer(reader, settings.answer_threshold, settings.reader_threshold)
 
 
 def make_answerer(

@@ -67,14 +67,14 @@ class Settings(BaseSettings):
     # shipped in qa/reader/), or a Hugging Face question-answering model name (transformers;
     # offline unless HF_HUB_OFFLINE=0).
     reader_model: str = "bundled"
-    # Answer only from a passage whose "no answer" score, less the credit for the question's
-    # words around the span, is at most minus this (logits; qa.reader.sure): raise it to
-    # abstain more. None: the reader.json's, chosen on held-out SQuAD articles 32-35.
+    # Answer only when the likeliest sentence answers with at least this chance (0 to 1;
+    # qa.evidence): raise it to abstain more. None: reader.json's, chosen on SQuAD articles
+    # 32-35 and RealTime QA's weeks to 2022-08-26 (eval/answer_tune.py).
+    answer_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    # Lead with the reader's short answer only when its span beats its passage's "no
+    # answer" by at least this many logits; else the sentence answers alone. None:
+    # reader.json's, chosen on the same questions.
     reader_threshold: float | None = None
-    # Another article's answer that differs from the best one is reported ("the articles
-    # differ") when its score is within this many logits of the best; None: reader.json's
-    # (chosen on SQuAD articles 32-35 so that it is said for at most 10% of answers there).
-    differ_gap: float | None = None
     reader_threads: int = 0  # onnxruntime threads; 0: its default (all cores)
     # Reader passes run at once (the others wait): more only share the cores, and each
     # holds its own working memory. 0: two per CPU core.

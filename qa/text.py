@@ -1,6 +1,7 @@
 """Text helpers shared by every stage: sentences with offsets (pysbd), search tokens
 (bm25s's tokenizer with a Snowball stemmer), the question's words around a candidate
-answer, and a normalised form for comparing passages.
+answer, a normalised form for comparing passages, and whether two short answers agree and
+what kind of fact each is.
 
 Sentences never cross a line break and are located in the original text, so that
 ``text[start:end]`` is always the sentence itself.
@@ -16,6 +17,17 @@ import bm25s
 import pysbd
 import Stemmer
 
+_MONTH = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|"
+    r"Thursday|Friday|Saturday|Sunday)\b|\b(?:1[5-9]|20)\d\d\b"
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?)\b",
+    re.IGNORECASE,
+)
+_SMALL = {"of", "the", "and", "for", "de", "al", "bin", "von", "van", "la", "le", "'s"}
 _LINE = re.compile(r"[^\n]+")
 _NON_WORD = re.compile(r"\[\s*(?:\.\.\.|…)\s*\]|[^\w]+")
 
@@ -97,3 +109,21 @@ def stemmed(text: str) -> str:
 def is_duplicate(text: str, seen: list[str]) -> bool:
     """Whether ``text`` (normalized) equals or is contained in one already seen."""
     return any(text in other for other in seen)
+
+
+def agree(a: str, b: str) -> bool:
+    """The same answer: one's words contain the other's, word endings aside ("red notices"
+    and "red notice"; ``qa.text.stemmed``)."""
+    x, y = f" {stemmed(a)} ", f" {stemmed(b)} "
+    return x.strip() != "" and y.strip() != "" and (x in y or y in x)
+
+
+def kind(text: str) -> str | None:
+    """What kind of fact a short answer is: "date", "number", "name" (every word
+    capitalised), or None (anything else, which no other answer can contradict)."""
+    if _MONTH.search(text):
+        return "date"
+    if _NUMBER.search(text):
+        return "number"
+    words = [w for w in text.split() if w.lower() not in _SMALL]
+    return "name" if words and all(w[:1].isupper() for w in words) else None

@@ -19,6 +19,8 @@ from qa.processes import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PROPAGANDA = "Who called the arrest warrant a propaganda stunt?"
+# answered by a sentence alone: a yes/no question, which no span answers in a word
+SENTENCE_ANSWER = "Did Iran's supreme leader signal that more action would follow the retaliation?"
 MOON = "The moon is made of green cheese"  # a claim no article supports
 # three articles for the filters: two outlets, two dates, one undated
 FLOODS = [

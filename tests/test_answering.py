@@ -2,11 +2,12 @@
 
 import pytest
 
-from qa.answering import NO_ANSWER, ExtractiveAnswerer, agree
+from qa.answering import NO_ANSWER, ExtractiveAnswerer
 from qa.api.streaming import events as answer_events
 from qa.history import condense
 from qa.models import Answer, Passage, Question, Turn
 from qa.service import Service
+from qa.text import agree, kind
 
 
 def _check_offsets(service: Service, answer: Answer) -> None:
@@ -109,6 +110,12 @@ def test_stream_gives_citations_then_pieces_then_the_answer(seeded: Service) -> 
     assert "".join(str(v) for k, v in events if k == "delta") == done.answer
 
 
+@pytest.fixture
+def eager(seeded: Service) -> ExtractiveAnswerer:
+    """The mechanism, whatever the thresholds: every sentence and every span is taken."""
+    return ExtractiveAnswerer(seeded.chain.answerer.reader, 0.0, span_threshold=-100.0)
+
+
 def _passage(text: str, document_id: str = "d1") -> Passage:
     return Passage(
         chunk_id=f"c-{document_id}", document_id=document_id, title=f"T {document_id}", text=text,
@@ -128,14 +135,12 @@ def test_the_short_answer_leads_and_its_offsets_are_the_documents(seeded: Servic
     _check_offsets(seeded, answer)
 
 
-def test_articles_that_agree_are_all_cited(seeded: Service) -> None:
+def test_articles_that_agree_are_all_cited(eager: ExtractiveAnswerer) -> None:
     passages = [
         _passage("The museum opened in Lyon in 1998, after a long campaign.", "a"),
         _passage("Visitors have come to the Lyon museum since it opened in 1998.", "b"),
     ]
-    # the mechanism, whatever the no-answer threshold: both spans are taken as answers
-    answerer = ExtractiveAnswerer(seeded.chain.answerer.reader, threshold=-100.0)
-    answer = answerer.answer("In which year did the museum open?", passages)
+    answer = eager.answer("In which year did the museum open?", passages)
     assert answer.answered and answer.short_answer == "1998" and not answer.sources_differ
     assert [c.document_id for c in answer.citations] == ["a", "b"]
     assert all(c.answer_start is not None for c in answer.citations)
@@ -157,13 +162,14 @@ def test_answers_agree_when_their_words_do(a: str, b: str, same: bool) -> None:
     assert agree(a, b) is same and agree(b, a) is same
 
 
-def test_articles_that_differ_are_each_cited_with_their_own_answer(seeded: Service) -> None:
+def test_articles_that_differ_are_each_cited_with_their_own_answer(
+    eager: ExtractiveAnswerer,
+) -> None:
     passages = [
         _passage("The bridge was designed by the engineer Maria Keller in 1931.", "a"),
         _passage("The bridge was designed by the engineer Hans Vogel in 1931.", "b"),
     ]
-    answerer = ExtractiveAnswerer(seeded.chain.answerer.reader, threshold=-100.0, differ_gap=100.0)
-    answer = answerer.answer("Who designed the bridge?", passages)
+    answer = eager.answer("Who designed the bridge?", passages)
     assert answer.answered and answer.sources_differ
     assert answer.answer.startswith("The articles differ.")
     assert "Maria Keller" in answer.answer and "Hans Vogel" in answer.answer
@@ -172,6 +178,47 @@ def test_articles_that_differ_are_each_cited_with_their_own_answer(seeded: Servi
         c, text = by_doc[doc], passages[0 if doc == "a" else 1].text
         assert c.answer_start is not None and c.answer_end is not None
         assert text[c.answer_start - 10 : c.answer_end - 10] == name  # document offsets
+
+
+def test_facts_of_different_kinds_do_not_differ(eager: ExtractiveAnswerer) -> None:
+    passages = [
+        _passage("The bridge was designed by the engineer Maria Keller in 1931.", "a"),
+        _passage("The bridge was designed by a team of young engineers from abroad.", "b"),
+    ]
+    answer = eager.answer("Who designed the bridge?", passages)
+    assert answer.answered and not answer.sources_differ, answer.answer
+    assert answer.tier == "span"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("January 3", "date"),
+        ("Friday", "date"),
+        ("in 2020", "date"),
+        ("35 others", "number"),
+        ("millions of people", "number"),
+        ("Ali Algasimehr", "name"),
+        ("Islamic Revolutionary Guard Corps", "name"),
+        ("a propaganda stunt", None),
+    ],
+)
+def test_the_kind_of_a_fact(text: str, expected: str | None) -> None:
+    assert kind(text) == expected
+
+
+def test_a_yes_no_question_is_answered_by_the_sentence_alone(eager: ExtractiveAnswerer) -> None:
+    text = (
+        "The council met on Monday. The mayor said the library would stay open through the "
+        "winter. Parking fees rose."
+    )
+    answer = eager.answer("Will the library stay open through the winter?", [_passage(text)])
+    assert answer.answered and answer.tier == "sentence" and answer.short_answer is None
+    assert answer.citations[0].quote == (
+        "The mayor said the library would stay open through the winter."
+    )
+    assert answer.citations[0].answer_start is None
+    assert text[answer.citations[0].start - 10 :].startswith(answer.citations[0].quote)
 
 
 def test_a_long_sentence_is_cut_around_the_answer(seeded: Service) -> None:

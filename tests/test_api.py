@@ -22,12 +22,12 @@ from qa.processes import free_port
 from qa.service import Service, build_service
 from qa.settings import Settings
 from tests.fakes import BreaksMidway
-from tests.helpers import PROPAGANDA, check_citations, copy_store, sse_json
+from tests.helpers import PROPAGANDA, SENTENCE_ANSWER, check_citations, copy_store, sse_json
 
 UPLOAD_LIMIT = 20_000
 ANSWER_KEYS = {
     "answer", "answered", "standalone_question", "citations", "timings_ms", "answerer", "sentences",
-    "short_answer", "sources_differ",
+    "short_answer", "sources_differ", "tier",
 }  # fmt: skip
 PASSAGE_KEYS = {"chunk_id", "document_id", "title", "source", "text", "start", "end", "score"}
 CITATION_KEYS = {
@@ -127,6 +127,33 @@ def test_chat_answers_with_valid_citations(client: TestClient) -> None:
     check_citations(answer, document_texts(client))
     assert answer["timings_ms"]["total"] > 0
     Answer.model_validate(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "tier"),
+    [
+        (PROPAGANDA, "span"),  # the reader is sure of "Brian Hook"
+        (SENTENCE_ANSWER, "sentence"),  # a yes/no question: no span answers it in a word
+        ("Who won the 2022 World Cup?", "none"),
+    ],
+)
+def test_each_tier_over_http(shared: TestClient, question: str, tier: str) -> None:
+    answer = shared.post("/chat", json={"message": question}).json()
+    assert answer["tier"] == tier, answer["answer"]
+    assert answer["answered"] is (tier != "none")
+    assert (answer["short_answer"] is not None) is (tier == "span")
+    assert bool(answer["citations"]) is (tier != "none")
+    texts = document_texts(shared)
+    for c in answer["citations"]:
+        text = texts[c["document_id"]]
+        assert text[c["start"] : c["end"]] == c["quote"] and c["quote"] in answer["answer"]
+        if tier == "span" and c["n"] == 1:  # the short answer sits inside its quoted sentence
+            assert text[c["answer_start"] : c["answer_end"]] == answer["short_answer"]
+            assert c["start"] <= c["answer_start"] < c["answer_end"] <= c["end"]
+        if tier == "sentence":
+            assert c["answer_start"] is None and c["answer_end"] is None
+    if tier == "none":
+        assert answer["answer"] == "The articles don't say."
 
 
 def test_chat_uses_history_k_and_filters(client: TestClient) -> None:

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eval.span_rules import preferred, sure
 from qa.embeddings import resolve_model
 from qa.errors import QAError
-from qa.reader import SHIPPED, Reader, ReaderConfig, Span, preferred, sure
+from qa.reader import SHIPPED, Reader, ReaderConfig, Span
 from qa.settings import BUNDLED_MODEL
 from qa.text import shared_words
 
@@ -38,7 +39,7 @@ def test_the_shipped_reader_is_one_small_int8_file() -> None:
     assert [w.name for w in weights] == ["model.onnx"]
     assert weights[0].stat().st_size <= 40 * 2**20
     config = json.loads((SHIPPED / "reader.json").read_text())
-    chosen = {"threshold", "rank_weight", "overlap_weight", "max_answer_tokens", "held_out", "tune"}
+    chosen = {"max_answer_tokens", "held_out", "tune", "sentences"}
     assert chosen <= set(config)
     assert (SHIPPED / "README.md").exists()  # the model card
 

@@ -25,6 +25,7 @@ from tests.helpers import (
     MOON,
     PROPAGANDA,
     ROOT,
+    SENTENCE_ANSWER,
     Server,
     copy_store,
     running_server,
@@ -119,6 +120,19 @@ def ask(page: Page, question: str) -> tuple[Any, dict[str, Any], dict[str, Any]]
     return message, json.loads(response.request.post_data or "{}"), events[-1][1]
 
 
+def test_a_sentence_answer_is_highlighted_without_a_bold_span(
+    browser: Browser, server: Server, dialogs: list[str]
+) -> None:
+    page = open_page(browser, server.url, dialogs)
+    message, _, done = ask(page, SENTENCE_ANSWER)
+    assert done["tier"] == "sentence" and done["short_answer"] is None
+    assert message.get_attribute("data-tier") == "sentence"
+    quoted = message.locator(".body mark.quote")
+    assert quoted.count() == len({c["quote"] for c in done["citations"]}) >= 1
+    assert quoted.first.text_content() == done["citations"][0]["quote"]
+    assert message.locator(".body strong").count() == 0
+
+
 def open_citation(page: Page, message: Any, citation: dict[str, Any]) -> str:
     """Click the citation's marker; the highlighted text in the source panel."""
     message.locator(f'button.cite[data-n="{citation["n"]}"]').first.click()
@@ -138,6 +152,11 @@ def test_answer_citation_panel_and_follow_up(
     first = message.locator("button.cite").first
     n = int(first.get_attribute("data-n") or 0)
     citation = next(c for c in done["citations"] if c["n"] == n)
+    # in the answer: the quoted sentence highlighted, the short answer bold inside it
+    assert message.get_attribute("data-tier") == done["tier"] == "span"
+    quoted = message.locator(".body mark.quote").first
+    assert quoted.text_content() == done["citations"][0]["quote"]
+    assert quoted.locator("strong.short-answer").text_content() == done["short_answer"]
     assert open_citation(page, message, citation) == citation["quote"]
     assert page.locator("#panel").is_visible()
     # the short answer is bold inside the highlighted quote

@@ -7,7 +7,8 @@ top-level fields of the response (and of the last stream chunk).
 
 With the LLM answerer a stream's deltas are the model's text as generated; the checked
 answer (markers checked and renumbered) is ``answer`` in the last chunk, beside
-``citations``, ``sentences``, ``answerer``, ``short_answer`` and ``sources_differ``.
+``citations``, ``sentences``, ``answerer``, ``short_answer``, ``sources_differ`` and
+``tier``.
 """
 
 from __future__ import annotations
@@ -139,6 +140,7 @@ def _extras(answer: Answer) -> dict[str, Any]:
         "answer": answer.answer,
         "short_answer": answer.short_answer,
         "sources_differ": answer.sources_differ,
+        "tier": answer.tier,
         "citations": [c.model_dump(mode="json") for c in answer.citations],
         "standalone_question": answer.standalone_question,
         "answered": answer.answered,

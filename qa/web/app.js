@@ -61,6 +61,10 @@
 
   // Fill `container` with answer text, turning [n] / [n, m] markers into cite buttons.
   function renderAnswer(container, text, citations) {
+    container.replaceChildren(withMarkers(text, citations));
+  }
+
+  function withMarkers(text, citations) {
     const byN = new Map((citations || []).map((c) => [Number(c.n), c]));
     const frag = document.createDocumentFragment();
     const re = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
@@ -73,6 +77,33 @@
       last = re.lastIndex;
     }
     frag.appendChild(document.createTextNode(text.slice(last)));
+    return frag;
+  }
+
+  // An extractive answer (tier "span" or "sentence"): each quoted sentence highlighted, and
+  // inside it the short answer in bold where the citation carries one (its offsets are the
+  // document's: answer_start - start is its place in the quote).
+  function renderQuoted(container, text, citations) {
+    const frag = document.createDocumentFragment();
+    let last = 0;
+    for (const c of citations || []) {
+      const at = c.quote ? text.indexOf(c.quote, last) : -1;
+      if (at < 0) continue; // a near-copy's citation shares the quote shown before it
+      frag.appendChild(withMarkers(text.slice(last, at), citations));
+      const mark = el("mark", "quote");
+      const a = c.answer_start == null ? -1 : c.answer_start - c.start;
+      const b = c.answer_end == null ? -1 : c.answer_end - c.start;
+      if (a >= 0 && b > a && b <= c.quote.length) {
+        mark.appendChild(document.createTextNode(c.quote.slice(0, a)));
+        mark.appendChild(el("strong", "short-answer", c.quote.slice(a, b)));
+        mark.appendChild(document.createTextNode(c.quote.slice(b)));
+      } else {
+        mark.textContent = c.quote;
+      }
+      frag.appendChild(mark);
+      last = at + c.quote.length;
+    }
+    frag.appendChild(withMarkers(text.slice(last), citations));
     container.replaceChildren(frag);
   }
 
@@ -152,6 +183,8 @@
         if (Array.isArray(resp.citations)) citations = resp.citations;
         if (Array.isArray(resp.sentences) && resp.sentences.length) {
           renderSentences(body, resp.sentences, citations);
+        } else if (resp.tier === "span" || resp.tier === "sentence") {
+          renderQuoted(body, answer, citations);
         } else {
           renderAnswer(body, answer, citations);
         }
@@ -162,6 +195,7 @@
         } else {
           msg.dataset.state = "answered";
         }
+        if (typeof resp.tier === "string") msg.dataset.tier = resp.tier;
         // For follow-ups, show how the question was interpreted for search.
         const sq = resp.standalone_question;
         if (hadHistory && typeof sq === "string" && sq.trim() && sq.trim() !== question.trim()) {
