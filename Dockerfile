@@ -24,9 +24,9 @@ COPY seeds ./seeds
 RUN pip install . && mkdir -p /data/vectorstore && chown -R qa:qa /data /app
 
 USER qa
-# the embedding model exported to int8 ONNX once, at build (qa/onnx_export.py), into
+# the embedding model exported to int8 ONNX once, at build (qa/encoders/onnx_export.py), into
 # /home/qa/.cache/qa/embedders: the server runs it with onnxruntime, without torch
-RUN python -c "from qa.embeddings import Embedder; Embedder()"
+RUN python -c "from qa.encoders.embeddings import Embedder; Embedder()"
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

@@ -11,8 +11,8 @@ export QA_VECTORSTORE_DIR ?= vectorstore
 	# the CPU build of torch first: an unpinned torch pulls several GB of CUDA packages
 	$(PY) -m pip install torch==2.13.0
 	$(PY) -m pip install -e '.[dev]'
-	# the embedding model exported to int8 ONNX once (qa/onnx_export.py; ~/.cache/qa/embedders)
-	$(PY) -c "from qa.embeddings import Embedder; Embedder()"
+	# the embedding model exported to int8 ONNX once (qa/encoders/onnx_export.py; ~/.cache/qa/embedders)
+	$(PY) -c "from qa.encoders.embeddings import Embedder; Embedder()"
 	touch $@
 
 install: .venv/.installed
@@ -57,7 +57,7 @@ eval-check: install
 lint: install
 	.venv/bin/ruff check qa tests eval bench
 	.venv/bin/ruff format --check qa tests eval bench
-	.venv/bin/mypy qa
+	.venv/bin/mypy qa tests bench eval
 
 format: install
 	.venv/bin/ruff check --fix qa tests eval bench
@@ -66,13 +66,13 @@ format: install
 clean:
 	rm -rf .venv .cache .pytest_cache .mypy_cache .ruff_cache
 
-# The reader (qa/reader/): fine-tunes the bundled MiniLM as a span reader on SQuAD v1.1 dev
+# The reader (qa/answer/reader/): fine-tunes the bundled MiniLM as a span reader on SQuAD v1.1 dev
 # articles 0-31, exports it as int8 ONNX, chooses the no-answer threshold on articles 32-35
 # and measures it on 36-47 (eval/train_reader.py: 3.5 epochs, 2,510 steps, in four learning-rate
 # cycles, the last with hard no-answer examples; 2 to 3 hours on 2 cores, or minutes of training
 # on a GPU). It resumes
 # from .cache/reader-train/checkpoint.pt when interrupted; `rm -rf .cache/reader-train`
-# starts afresh. It rewrites qa/reader/model.onnx and reader.json.
+# starts afresh. It rewrites qa/answer/reader/model.onnx and reader.json.
 .PHONY: train-reader
 train-reader: install
 	$(PY) -m pip install -q -e '.[dev,train]'
@@ -80,7 +80,7 @@ train-reader: install
 
 # The answerer's choices (eval/answer_tune.py): the weights that weigh each sentence and the
 # thresholds of the tiers, made on SQuAD articles 32-35 and RealTime QA's weeks to
-# 2022-08-26 (never the seeds gold), written to qa/reader/reader.json (`sentences`). The
+# 2022-08-26 (never the seeds gold), written to qa/answer/reader/reader.json (`sentences`). The
 # questions' evidence is cached in .cache/answer-tune/ (ANSWER_TUNE_ARGS=--fresh asks again;
 # about 7 minutes on 2 cores).
 ANSWER_TUNE_ARGS ?=

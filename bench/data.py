@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
 SQUAD = DATASETS / "squad-v1.1" / "dev-v1.1.json"
 REALTIMEQA = DATASETS / "realtimeqa"
-# the reader (qa/reader/) was trained on articles 0-31 and its threshold chosen on 32-35
+# the reader (qa/answer/reader/) was trained on articles 0-31 and its threshold chosen on 32-35
 HELD_OUT = range(36, 48)
 # RealTime QA's weeks: those to 2022-08-26 may be chosen and trained on, the rest never
 CHOICE_WEEKS = ("20220617", "20220826")

@@ -1,4 +1,5 @@
-"""Scoring one answer and summarising a run; the text rules are ``qa.grading``'s (SQuAD's).
+"""Scoring one answer and summarising a run; the text rules are SQuAD's
+(``qa.evaluation.grading``).
 
 Pure functions, no model and no store, so they are cheap to test.
 """
@@ -10,15 +11,15 @@ import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from qa.answering import MAX_CHARS, MAX_SENTENCES
-from qa.grading import (
+from qa.answer.extractive import MAX_CHARS, MAX_SENTENCES
+from qa.evaluation.grading import (
     contains,
     f1,
     is_correct,
     normalize,
     strip_markers,
 )
-from qa.report import percentile
+from qa.evaluation.report import percentile
 from qa.text import sentences
 
 DEPTH = 10  # retrieval metrics look at the top 10 passages

@@ -27,7 +27,7 @@ from bench.load import Request, chat_request, latency_stats, load, search_reques
 from bench.perf_md import markdown
 from bench.server import memory_mb, serving
 from bench.stores import settings_for
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.models import Question
 from qa.service import Service, build_service
 from qa.settings import Settings

@@ -49,8 +49,8 @@ from bench.quality_md import markdown
 from bench.stores import build_langchain, build_ours, describe, langchain_store, settings_for
 from bench.stores import store_dir as cache_dir
 from bench.systems import KeywordOnly, NaiveLangChain, Ours, Reply, System
-from qa.embeddings import Embedder
-from qa.reader import SHIPPED, Reader
+from qa.answer.reader import SHIPPED, Reader
+from qa.encoders.embeddings import Embedder
 from qa.service import build_service
 from qa.settings import Settings
 
@@ -184,7 +184,8 @@ def run_dataset(dataset: Dataset, fresh: bool) -> dict[str, Any]:
 
 
 def reader_fingerprint() -> dict[str, Any]:
-    """Which reader (qa/reader/model.onnx) the figures are for, and its own held-out figures."""
+    """Which reader (qa/answer/reader/model.onnx) the figures are for, and its held-out
+    figures."""
     fields = json.loads((SHIPPED / "reader.json").read_text())
     return {
         "sha256": hashlib.sha256((SHIPPED / "model.onnx").read_bytes()).hexdigest()[:12],

@@ -60,8 +60,9 @@ DEFINITIONS = """## How the figures are made
 - **Accuracy**: a normalised gold answer (SQuAD: any gold span; RealTime QA: the correct
   choice's text, which the systems never see) occurs as whole words in the normalised
   answer, citation markers removed; an answer over 3 sentences or 500 characters, and
-  an abstention, count wrong. Normalisation is SQuAD's official one (`qa.grading.normalize`);
-  for RealTime QA Unicode punctuation (curly quotes, dashes) is removed as well.
+  an abstention, count wrong. Normalisation is SQuAD's official one
+  (`qa.evaluation.grading.normalize`); for RealTime QA Unicode punctuation (curly quotes,
+  dashes) is removed as well.
   "no wrong choice": correct, and none of the three wrong choices occurs in it.
 - **EM / F1**: SQuAD's official exact match and token F1 against the best gold span. Our
   answers quote whole sentences, so EM is near 0 and F1 low by construction: F1 here says
@@ -176,7 +177,7 @@ def _given_paragraph(given: dict[str, Any] | None, full: dict[str, Any] | None) 
     ]
     if full:
         lines.append(
-            f"| ours, all of articles 36-47 (`qa/reader/reader.json`) | {full['questions']} "
+            f"| ours, all of articles 36-47 (`qa/answer/reader/reader.json`) | {full['questions']} "
             f"| {full['em']} | {full['f1']} |"
         )
     lines.append("| SQuAD's logistic-regression baseline (published) | 10,570 | 40.1 | 51.0 |")
@@ -204,7 +205,7 @@ def markdown(data: dict[str, Any]) -> str:
         f"threads, load average {cell(env['load_average_at_start'])} at start and "
         f"{cell(env['load_average_at_end'])} at end; {env['run_seconds']:.0f} s wall, "
         f"{env['cpu_seconds']:.0f} s CPU. "
-        f"Settings: {cell(data['settings'])}. Reader `qa/reader/model.onnx` "
+        f"Settings: {cell(data['settings'])}. Reader `qa/answer/reader/model.onnx` "
         f"{data['reader']['sha256']} (no-answer threshold {data['reader']['threshold']}).",
         "",
         BASELINE.rstrip(),

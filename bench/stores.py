@@ -21,11 +21,11 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 
 from bench.data import ROOT, Dataset
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.models import content_id
 from qa.service import build_service
 from qa.settings import Settings
-from qa.upkeep import repair
+from qa.store.upkeep import repair
 
 CACHE = ROOT / ".cache"
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """The questions the answerer's choices are made on (``eval.answer_tune``), each asked as
 ``/chat`` asks it (the service's retrieval, k passages), and the evidence for each
-sentence of the passages read (``qa.evidence.candidates``):
+sentence of the passages read (``qa.answer.evidence.candidates``):
 - SQuAD dev articles 32-35 over the whole SQuAD corpus (every paragraph a document, the
   benchmark's cached store); each asked a second time with the passages that hold an
   answer left out, as a question the articles do not answer;
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from bench.data import CHOICE_WEEKS, Dataset, load_realtimeqa, load_squad
 from bench.stores import CACHE, build_ours, settings_for, store_dir
 from eval.reader_data import DATASET, TUNE, questions
-from qa.embeddings import Embedder
-from qa.evidence import Candidate, candidates
-from qa.grading import contains, f1
+from qa.answer.evidence import Candidate, candidates
+from qa.answer.reader import SHIPPED, Reader
+from qa.encoders.embeddings import Embedder
+from qa.evaluation.grading import contains, f1
 from qa.models import Passage
-from qa.reader import SHIPPED, Reader
 from qa.service import Service, build_service
 
 ROWS = CACHE / "answer-tune" / "rows.pkl"

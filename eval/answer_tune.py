@@ -1,5 +1,5 @@
 """The answer's choices, made on news and on SQuAD, never on the seeds gold: the weights of
-``qa.evidence.SentenceModel`` (which sentence answers), its ``answer`` threshold (whether any
+``qa.answer.evidence.SentenceModel`` (which sentence answers), its ``answer`` threshold (whether any
 does), its ``span`` threshold (whether the span leads as the short answer) and its ``differ``
 share (when another article's answer makes "the articles differ").
 
@@ -8,9 +8,9 @@ and RealTime QA's weeks 2022-06-17 to 2022-08-26, asked as ``/chat`` asks them
 (``eval.answer_data``).
 
 Each question's sentences and their evidence are cached; the fit reads them. Written to
-``qa/reader/reader.json`` as ``sentences``:
+``qa/answer/reader/reader.json`` as ``sentences``:
 
-    .venv/bin/python -m eval.answer_tune [--out qa/reader] [--fresh]
+    .venv/bin/python -m eval.answer_tune [--out qa/answer/reader] [--fresh]
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from eval.answer_data import Row, collect
-from eval.reader_tune import write_config
-from qa.evidence import FEATURES, is_open
-from qa.reader import SHIPPED, Span
+from eval.reader_weights import write_config
+from qa.answer.evidence import FEATURES, is_open
+from qa.answer.reader import SHIPPED, Span
 from qa.text import agree, kind
 
 FOLDS = 5
@@ -74,7 +74,7 @@ def fit(rows: list[Row]) -> tuple[LogisticRegression, Chances]:
 def balanced(rows: list[Row], chances: Chances) -> float:
     """The answer threshold: where the share of answerable questions answered equals the share
     of unanswerable ones abstained, each the mean over the two sets."""
-    best = {r.set: [] for r in rows}
+    best: dict[str, list[tuple[bool, float]]] = {r.set: [] for r in rows}
     for r, p in zip(rows, chances, strict=True):
         best[r.set].append((r.answerable, float(p.max()) if len(p) else 0.0))
 
@@ -136,7 +136,8 @@ def _differs(r: Row, p: np.ndarray, answer: float, span: float, share: float) ->
             continue
         docs.add(doc)
         own = [j for j in order if r.documents[r.candidates[j].passage] == doc and p[j] >= answer]
-        if any(r.candidates[j].span and agree(r.candidates[j].span.text, short) for j in own):
+        spans = [r.candidates[j].span for j in own]
+        if any(s is not None and agree(s.text, short) for s in spans):
             continue
         if p[i] >= share * p[order[0]] and _sure(r, i, span) and _same_kind(c.span, short):
             return True
@@ -153,7 +154,10 @@ def simulate(rows: list[Row], chances: Chances, answer: float, span: float) -> d
     out = {}
     for name in dict.fromkeys(r.set for r in rows):
         got = [(r, p) for r, p in zip(rows, chances, strict=True) if r.set == name]
-        right, f1s, answered, abstained = [], [], [], []
+        right: list[bool] = []
+        f1s: list[float] = []
+        answered: list[bool] = []
+        abstained: list[bool] = []
         for r, p in got:
             says = len(p) > 0 and p.max() >= answer
             (answered if r.answerable else abstained).append(says if r.answerable else not says)

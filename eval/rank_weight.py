@@ -12,7 +12,7 @@ answered is the threshold's part, chosen after these (``eval.train_reader.tune``
 Written to ``reader.json`` as ``rank_weight`` and ``overlap_weight``; run by
 ``eval.train_reader``'s tune phase, or alone:
 
-    .venv/bin/python -m eval.rank_weight [--out qa/reader]
+    .venv/bin/python -m eval.rank_weight [--out qa/answer/reader]
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from bench.data import load_squad
 from bench.metrics import best_f1
 from bench.stores import build_ours, settings_for, store_dir
 from eval.reader_data import DATASET, TUNE, questions
-from eval.reader_tune import overlaps, write_config
-from eval.span_rules import preferred
-from qa.embeddings import Embedder
-from qa.reader import Reader, Span
+from eval.reader_weights import write_config
+from eval.span_rules import overlaps, preferred
+from qa.answer.reader import Reader, Span
+from qa.encoders.embeddings import Embedder
 from qa.service import build_service
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
@@ -85,7 +85,7 @@ def rank_weight(out: Path, dataset: Path = DATASET) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, default=DATASET)
-    parser.add_argument("--out", type=Path, default=Path("qa/reader"))
+    parser.add_argument("--out", type=Path, default=Path("qa/answer/reader"))
     args = parser.parse_args()
     print(json.dumps(rank_weight(args.out, args.dataset)), flush=True)
 

@@ -96,7 +96,7 @@ def _without_answer(q: Question) -> str | None:
 def similar(qs: list[Question]) -> list[list[str]]:
     """For each question, the other paragraphs of its article, the most like it first (the
     service's embedder: the passages retrieval would put beside the gold one)."""
-    from qa.embeddings import Embedder
+    from qa.encoders.embeddings import Embedder
 
     embedder = Embedder()
     paragraphs = _paragraphs(qs)

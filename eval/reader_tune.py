@@ -5,24 +5,18 @@ to ``reader.json`` beside the weights (phases ``tune`` and ``evaluate`` of
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from eval.reader_data import TEST, TUNE, Question, questions, similar
-from eval.span_rules import certainty, corroborating, preferred, sure
-from qa.reader import Reader, Span
+from eval.reader_weights import write_config
+from eval.span_rules import certainty, corroborating, overlaps, preferred, sure
+from qa.answer.reader import Reader, Span
 
 ANSWER_TOKENS = (10, 15, 20, 30)  # the longest answers tried on articles 32-35
 DIFFER_GAPS = tuple(i / 10 for i in range(31))  # "the articles differ" gaps tried (logits)
-
-
-def write_config(out: Path, update: dict) -> None:
-    path = out / "reader.json"
-    data = json.loads(path.read_text()) if path.exists() else {}
-    path.write_text(json.dumps({**data, **update}, indent=2) + "\n")
 
 
 def _ranked_contexts(qs: list[Question], n: int) -> list[tuple[Question, list[str], list[str]]]:
@@ -90,15 +84,8 @@ def _tune_rows(reader: Reader, args: argparse.Namespace) -> list[TuneRow]:
     return rows
 
 
-def overlaps(question: str, passages: list[str], spans: list[Span]) -> dict[Span, float]:
-    """Each span's share of the question's words around it (``qa.text.shared_words``)."""
-    from qa.text import shared_words
-
-    return {s: shared_words(question, passages[s.passage], s.start, s.end) for s in spans}
-
-
 def _balanced(scores: np.ndarray, yes: np.ndarray) -> float:
-    """The threshold on ``scores`` (``qa.reader.certainty``) that best balances answering
+    """The threshold on ``scores`` (``eval.span_rules.certainty``) that best balances answering
     the answerable rows (``yes``) and abstaining on the others."""
 
     def balance(t: float) -> float:

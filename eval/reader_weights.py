@@ -1,15 +1,16 @@
 """The reader's weights: a trained model exported as the shipped int8 ONNX file, and that
 file's weights back as a model to train further.
 
-``qa/reader/model.onnx`` is all that is kept of a training run (no checkpoint is
+``qa/answer/reader/model.onnx`` is all that is kept of a training run (no checkpoint is
 committed). Its int8 weights, dequantised (``(q - zero_point) * scale``, per channel for
 the matrices, per tensor for the embeddings), are a ``BertForQuestionAnswering`` that
 reads as the shipped model does before its activations are quantised; a later learning-rate
-cycle starts from them (``eval.train_reader --start-from qa/reader``).
+cycle starts from them (``eval.train_reader --start-from qa/answer/reader``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,7 @@ def export(final: Path, out: Path, fp32: Path) -> None:
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+        def forward(self, input_ids, attention_mask, token_type_ids):
             out = self.model(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             )
@@ -110,3 +111,10 @@ def export(final: Path, out: Path, fp32: Path) -> None:
         str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True
     )
     shutil.copy(final / "tokenizer.json", out / "tokenizer.json")
+
+
+def write_config(out: Path, update: dict) -> None:
+    """``update`` merged into the reader's ``reader.json`` in ``out``."""
+    path = out / "reader.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**data, **update}, indent=2) + "\n")

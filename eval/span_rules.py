@@ -1,4 +1,4 @@
-"""The span rules of the answerer before the sentence tiers (``qa.answering``): pick the
+"""The span rules of the answerer before the sentence tiers (``qa.answer.extractive``): pick the
 span with the best margin, less a cost for its passage's place in the ranking, plus a
 credit for the question's words around it, and answer only from a passage whose "no
 answer" score is low enough. ``make train-reader`` still chooses their weights and
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from qa.reading import Span
-from qa.text import agree
+from qa.answer.reading import Span
+from qa.text import agree, shared_words
 
 
 def preferred(
@@ -61,3 +61,8 @@ def corroborating(best: Span, own: list[Span]) -> Span | None:
     its passage's "no answer"; None when it does not corroborate ``best``."""
     same = [s for s in own if agree(s.text, best.text)]
     return same[0] if same and (same[0] is own[0] or same[0].margin > 0) else None
+
+
+def overlaps(question: str, passages: list[str], spans: list[Span]) -> dict[Span, float]:
+    """Each span's share of the question's words around it (``qa.text.shared_words``)."""
+    return {s: shared_words(question, passages[s.passage], s.start, s.end) for s in spans}

@@ -1,4 +1,4 @@
-"""Train the extractive reader (qa/reader/) on SQuAD v1.1 dev: `make train-reader`.
+"""Train the extractive reader (qa/answer/reader/) on SQuAD v1.1 dev: `make train-reader`.
 
 The bundled all-MiniLM-L6-v2 (a 6-layer BERT) is fine-tuned as a span reader
 (``BertForQuestionAnswering``: start and end logits per token, [CLS] meaning "no answer").
@@ -17,7 +17,7 @@ it. Phases, each skipped when its output exists: train -> export (int8 ONNX) -> 
 
     .venv/bin/python -m eval.train_reader [--work DIR] [--epochs 3.5] [--restarts 1.25,2.0,3.0]
 
-``--start-from qa/reader --start-epoch 2.0`` starts at the recipe's step of that epoch from
+``--start-from qa/answer/reader --start-epoch 2.0`` starts at the recipe's step of that epoch from
 a shipped reader's dequantised weights (``eval.reader_weights``) with a fresh optimiser: a
 later cycle without the fp32 checkpoint, which is not kept.
 """
@@ -44,13 +44,13 @@ from eval.reader_data import (
     questions,
     similar,
 )
-from eval.reader_tune import evaluate, tune, write_config
-from eval.reader_weights import export, save_dequantized, save_model
-from qa.embeddings import resolve_model
+from eval.reader_tune import evaluate, tune
+from eval.reader_weights import export, save_dequantized, save_model, write_config
+from qa.encoders.embeddings import resolve_model
 from qa.settings import BUNDLED_MODEL
 
 
-def cyclic(ends: list[int]):  # type: ignore[no-untyped-def]
+def cyclic(ends: list[int]):
     """The learning-rate factor at a step: linear warm-up over 10% of each cycle, then linear
     decay to 0 at its end; each cycle peaks at half the one before (a warm restart)."""
 
@@ -83,10 +83,11 @@ def train(args: argparse.Namespace) -> Path:
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     base = resolve_model(BUNDLED_MODEL)
     tokenizer = AutoTokenizer.from_pretrained(base)
-    checkpoint, start = args.work / "checkpoint.pt", base
+    checkpoint, start = args.work / "checkpoint.pt", Path(base)
     if args.start_from and not checkpoint.exists():
-        start = save_dequantized(args.start_from, base, args.work / "start")
-    model = BertForQuestionAnswering.from_pretrained(start).to(device)
+        start = save_dequantized(args.start_from, Path(base), args.work / "start")
+    model = BertForQuestionAnswering.from_pretrained(start)
+    model.to(device)  # type: ignore[arg-type]  # in place; transformers' stub of `to` is off
     data, plan, per_epoch = _plan(args)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     cycles = [round(e * per_epoch) for e in args.restarts if e < args.epochs] + [len(plan)]
@@ -191,14 +192,14 @@ def snapshot(args: argparse.Namespace) -> Path:
     import torch
 
     state = torch.load(args.work / "checkpoint.pt", weights_only=False, map_location="cpu")
-    return save_model(state["model"], resolve_model(BUNDLED_MODEL), args.work / "snapshot")
+    return save_model(state["model"], Path(resolve_model(BUNDLED_MODEL)), args.work / "snapshot")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, default=DATASET)
     parser.add_argument("--work", type=Path, default=Path(".cache/reader-train"))
-    parser.add_argument("--out", type=Path, default=Path("qa/reader"))
+    parser.add_argument("--out", type=Path, default=Path("qa/answer/reader"))
     parser.add_argument("--epochs", type=float, default=3.5)
     parser.add_argument(
         "--restarts",

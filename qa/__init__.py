@@ -22,7 +22,7 @@ _HOMES = {
     "Turn": "qa.models",
     "Settings": "qa.settings",
     "Chain": "qa.chain",
-    "Retriever": "qa.retrieval",
+    "Retriever": "qa.search",
     "Service": "qa.service",
     "build_service": "qa.service",
 }

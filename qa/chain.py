@@ -19,10 +19,9 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, ensure_config
 
-from qa.answering import Answerer
-from qa.history import Condenser
+from qa.answer import Answerer, Condenser
 from qa.models import Answer, Passage, Question
-from qa.retrieval import Retriever, as_passage
+from qa.search import Retriever, as_passage
 
 STEPS = ("condense", "retrieve", "answer")
 
@@ -66,6 +65,7 @@ class Chain(Runnable[Question, Answer]):
     """Answers questions over the store."""
 
     def __init__(self, condense: Condenser, retriever: Retriever, answerer: Answerer):
+        self.condense = condense
         self.answerer = answerer
 
         def standalone(q: Question) -> tuple[Question, str]:

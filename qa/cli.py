@@ -166,7 +166,7 @@ def serve(
 
 
 def _warn_if_open(host: str) -> None:
-    from qa.api.access import is_loopback
+    from qa.api import is_loopback
 
     if not is_loopback(host) and get_settings().api_key is None:
         typer.secho(
@@ -183,7 +183,8 @@ def doctor(
 ) -> None:
     """Check that documents, chunks and the keyword index agree (--fix repairs the store).
     Run --fix while no ingest is under way: a write in progress looks like orphaned chunks."""
-    from qa.upkeep import check, repair
+    from qa.search import Keywords
+    from qa.store import check, repair
 
     store = _store()
     damage = _run(lambda: check(store))
@@ -192,7 +193,10 @@ def doctor(
         _run(lambda: repair(store, damage))
     for line in lines:
         typer.echo(line)
-    problems = _run(lambda: _keyword_problems(store, get_settings().keyword_folder))
+    # where the keyword index servers use (the saved one, else one built as they build it)
+    # disagrees with the store
+    folder = get_settings().keyword_folder
+    problems = _run(lambda: Keywords(store, folder).current().problems(store))
     for line in problems:
         typer.echo(line)
     if (lines and not fix) or problems:
@@ -201,14 +205,6 @@ def doctor(
         raise typer.Exit(1)
     documents, chunks = _run(store.counts)
     typer.echo(f"ok: {documents} document(s), {chunks} chunk(s), keyword index consistent")
-
-
-def _keyword_problems(store: Store, folder: Path) -> list[str]:
-    """Where the keyword index that servers use (the saved one, else one built as they
-    build it) disagrees with the store."""
-    from qa.keywords import Keywords
-
-    return Keywords(store, folder).current().problems(store)
 
 
 @app.command("eval")
@@ -230,8 +226,7 @@ def eval_(
     ] = None,
 ) -> None:
     """Score answers, abstention, citations, retrieval and latency on a gold set."""
-    from qa.eval import InProcess, OverHttp, evaluate
-    from qa.report import below, cell
+    from qa.evaluation import InProcess, OverHttp, below, cell, evaluate
     from qa.service import build_service
 
     settings = get_settings()

@@ -101,7 +101,7 @@ def day_number(value: date) -> int:
 
 class Filters(BaseModel):
     """Optional restrictions on retrieval, as a Chroma ``where`` clause on the chunks'
-    metadata (the keyword side applies the same test to its arrays: ``qa.keywords``)."""
+    metadata (the keyword side applies the same test to its arrays: ``qa.search.keywords``)."""
 
     document_id: str | None = None
     source: str | None = None
@@ -146,7 +146,8 @@ class Citation(BaseModel):
     n: int
     document_id: str
     title: str
-    source: str | None = None
+    source: str | None = None  # the outlet
+    published: date | None = None  # its date, where the article gives one
     quote: str
     start: int
     end: int
@@ -172,6 +173,7 @@ class Citation(BaseModel):
             document_id=passage.document_id,
             title=passage.title,
             source=passage.source,
+            published=passage.published,
             quote=quote,
             start=start,
             end=start + len(quote),

@@ -9,15 +9,12 @@ from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
-from qa.answering import Answerer, ExtractiveAnswerer
+from qa.answer import Answerer, Condenser, ExtractiveAnswerer, Reader, condense
 from qa.chain import Chain
-from qa.embeddings import Embedder
-from qa.history import Condenser, condense
+from qa.encoders import Embedder
 from qa.ingest import Ingestor, Report
-from qa.keywords import Keywords
 from qa.models import Article, Document, Filters, Passage
-from qa.reader import Reader
-from qa.retrieval import Retriever
+from qa.search import Keywords, Retriever
 from qa.settings import Settings
 from qa.store import Store
 
@@ -98,10 +95,7 @@ def make_answerer(
     extractive one as its fallback when ``QA_LLM_FALLBACK=extractive``)."""
     if settings.answerer != "llm":
         return make_extractive(settings)
-    from qa.citations import CitationChecker
-    from qa.llm import LLMAnswerer
-    from qa.llm_client import client
-    from qa.prompts import load_prompt, prompts_dir
+    from qa.generate import CitationChecker, LLMAnswerer, client, load_prompt, prompts_dir
 
     s = settings
     checker = CitationChecker(embedder, s.citation_min_similarity, s.citation_min_overlap)
@@ -117,14 +111,12 @@ def make_answerer(
 
 
 def make_condenser(settings: Settings, chat_model: BaseChatModel | None = None) -> Condenser:
-    """The rules of ``qa.history``, or the language model's rewriting (with the rules as
+    """The rules of ``qa.answer.history``, or the language model's rewriting (with the rules as
     its fallback) when ``QA_ANSWERER=llm`` and ``QA_LLM_CONDENSE``."""
     s = settings
     if s.answerer != "llm" or not s.llm_condense:
         return condense
-    from qa.llm import LLMCondenser
-    from qa.llm_client import client
-    from qa.prompts import load_prompt, prompts_dir
+    from qa.generate import LLMCondenser, client, load_prompt, prompts_dir
 
     model = chat_model or client(s, s.llm_condense_max_tokens)
     return LLMCondenser(

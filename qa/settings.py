@@ -64,11 +64,11 @@ class Settings(BaseSettings):
     # Answering
     answerer: Literal["extractive", "llm"] = "extractive"  # llm: see "Language model"
     # The extractive reader: a folder with model.onnx and tokenizer.json (default: the one
-    # shipped in qa/reader/), or a Hugging Face question-answering model name (transformers;
+    # shipped in qa/answer/reader/), or a Hugging Face question-answering model name (transformers;
     # offline unless HF_HUB_OFFLINE=0).
     reader_model: str = "bundled"
     # Answer only when the likeliest sentence answers with at least this chance (0 to 1;
-    # qa.evidence): raise it to abstain more. None: reader.json's, chosen on SQuAD articles
+    # qa.answer.evidence): raise it to abstain more. None: reader.json's, chosen on SQuAD articles
     # 32-35 and RealTime QA's weeks to 2022-08-26 (eval/answer_tune.py).
     answer_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # Lead with the reader's short answer only when its span beats its passage's "no

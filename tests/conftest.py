@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.service import Service, build_service
 from qa.settings import Settings
 

@@ -49,7 +49,7 @@ def copy_store(source: Path, target: Path) -> Path:
 def sse_events(lines: Iterable[str]) -> list[tuple[str, str]]:
     """(event, data) pairs of a text/event-stream body; comments (pings) are skipped."""
     events: list[tuple[str, str]] = []
-    name, data = "", []
+    name, data = "", list[str]()
     for raw in lines:
         line = raw.rstrip("\r")
         if not line:
@@ -146,3 +146,21 @@ def running_server(
         yield server
     finally:
         server.stop()
+
+
+# A bad file of every kind the readers take, each with a word its refusal must say (qa
+# ingest and POST /documents refuse each on its own; the good files beside them go in).
+BAD_FILES = {
+    "unclosed.md": (b"---\ntitle: [oops\n---\nThe body of the article.", "yaml"),
+    "impossible-date.md": (b"---\npublished: 2024-13-45\n---\nThe body.", "impossible"),
+    "not-a-date.md": (b"---\npublished: soon\n---\nThe body.", "not a date"),
+    "no-body.md": (b"---\ntitle: Only a title\n---\n", "no text"),
+    "empty.txt": (b"   \n", "empty"),
+    "latin1.txt": ("caf\xe9 au lait".encode("latin-1"), "UTF-8"),
+    "image.html": (b"\x89PNG\x00\x00\x01binary", "binary"),
+    "script.html": (b"<html><body><script>var a = 1;</script></body></html>", "no article text"),
+    "broken.jsonl": (b'{"title": "ok", "text": "Fine text here."}\n{oops\n', "line 2"),
+    "untitled.jsonl": (b'{"text": "No title here."}\n', "title"),
+    "bad-date.jsonl": (b'{"title": "T", "text": "Body.", "published": "2024-02-30"}\n', "date"),
+    "sheet.xlsx": (b"PK\x03\x04", "unsupported"),
+}

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from qa.api import create_app
 from qa.api.access import is_loopback
 from qa.api.rates import RateLimiter, describe, parse_rate
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.service import build_service
 from qa.settings import Settings, get_settings
 from tests.helpers import PROPAGANDA, copy_store
@@ -182,7 +182,7 @@ def test_workers_share_a_limit_kept_in_redis(
     if REDIS is None:
         if os.environ.get("CI"):
             pytest.fail("redis-server is missing: .ci/run installs it")
-        pytest.skip("no redis-server (apt-get install redis-server)")
+        pytest.skip("no redis-server: make test installs it and runs this")
     with redis_server(tmp_path) as url:
         one, two = (make_client(rate_limit="3/minute", rate_limit_storage=url) for _ in "12")
         for client in (one, two, one):

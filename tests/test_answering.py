@@ -2,9 +2,9 @@
 
 import pytest
 
-from qa.answering import NO_ANSWER, ExtractiveAnswerer
+from qa.answer.extractive import NO_ANSWER, ExtractiveAnswerer
+from qa.answer.history import condense
 from qa.api.streaming import events as answer_events
-from qa.history import condense
 from qa.models import Answer, Passage, Question, Turn
 from qa.service import Service
 from qa.text import agree, kind
@@ -113,7 +113,9 @@ def test_stream_gives_citations_then_pieces_then_the_answer(seeded: Service) -> 
 @pytest.fixture
 def eager(seeded: Service) -> ExtractiveAnswerer:
     """The mechanism, whatever the thresholds: every sentence and every span is taken."""
-    return ExtractiveAnswerer(seeded.chain.answerer.reader, 0.0, span_threshold=-100.0)
+    shipped = seeded.chain.answerer
+    assert isinstance(shipped, ExtractiveAnswerer)
+    return ExtractiveAnswerer(shipped.reader, 0.0, span_threshold=-100.0)
 
 
 def _passage(text: str, document_id: str = "d1") -> Passage:

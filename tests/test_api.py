@@ -11,18 +11,25 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from qa.answer.history import condense
 from qa.api import create_app
 from qa.api.errors import INTERNAL
 from qa.chain import Chain
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.errors import StoreUnavailable
-from qa.history import condense
 from qa.models import Answer
 from qa.processes import free_port
 from qa.service import Service, build_service
 from qa.settings import Settings
 from tests.fakes import BreaksMidway
-from tests.helpers import PROPAGANDA, SENTENCE_ANSWER, check_citations, copy_store, sse_json
+from tests.helpers import (
+    BAD_FILES,
+    PROPAGANDA,
+    SENTENCE_ANSWER,
+    check_citations,
+    copy_store,
+    sse_json,
+)
 
 UPLOAD_LIMIT = 20_000
 ANSWER_KEYS = {
@@ -31,8 +38,8 @@ ANSWER_KEYS = {
 }  # fmt: skip
 PASSAGE_KEYS = {"chunk_id", "document_id", "title", "source", "text", "start", "end", "score"}
 CITATION_KEYS = {
-    "n", "document_id", "title", "source", "quote", "start", "end", "score", "answer_start",
-    "answer_end",
+    "n", "document_id", "title", "source", "published", "quote", "start", "end", "score",
+    "answer_start", "answer_end",
 }  # fmt: skip
 
 
@@ -456,3 +463,13 @@ def test_openai_errors_have_both_shapes(client: TestClient) -> None:
     body = {"messages": [{"role": "user", "content": images}]}
     assert_error(client.post("/v1/chat/completions", json=body), 400, "text")
     assert client.get("/v1/models").json()["data"][0]["id"] == "qa-extractive"
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_every_bad_file_is_refused_with_its_reason(shared: TestClient, name: str) -> None:
+    before = shared.get("/documents").json()
+    raw, word = BAD_FILES[name]
+    response = shared.post("/documents", files={"file": (name, raw)})
+    assert 400 <= response.status_code < 500, response.text
+    assert word.lower() in response.json()["detail"].lower()
+    assert shared.get("/documents").json() == before

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
 from qa.api import create_app
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.service import build_service
 from qa.settings import Settings
 from tests.helpers import PROPAGANDA, copy_store
@@ -51,7 +52,9 @@ def snapshot(client: TestClient) -> Any:
     return client.get("/documents").json(), client.get("/health").json()["chunks"]
 
 
-def assert_clear_4xx(response: httpx.Response, *words: str) -> None:
+def assert_clear_4xx(response: httpx.Response | httpx2.Response, *words: str) -> None:
+    """A 4xx with a JSON ``detail`` naming ``words`` (the TestClient answers with httpx2's
+    responses, a server over HTTP with httpx's)."""
     assert 400 <= response.status_code < 500, response.text
     assert response.headers["content-type"].startswith("application/json"), response.text
     text = json.dumps(response.json()["detail"]).lower()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,7 @@ def test_paired_comparison_counts_discordant_questions_with_an_exact_mcnemar_p()
     assert (result["only_ours"], result["only_baseline"]) == (10, 2)
     assert result["mcnemar_p"] == pytest.approx(0.0386, abs=1e-4)
     assert paired([True, False], [True, False])["mcnemar_p"] == 1.0
-    rows = [{"correct": True, "rank": 3}, {"correct": False, "rank": None}]
+    rows: list[dict[str, Any]] = [{"correct": True, "rank": 3}, {"correct": False, "rank": None}]
     assert successes(rows, "accuracy") == [True, False]
     assert successes(rows, "recall_at_5") == [True, False]
     assert successes(rows, "hit_at_1") == [False, False]

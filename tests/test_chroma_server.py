@@ -15,13 +15,13 @@ import pytest
 from chromadb.errors import InternalError, InvalidArgumentError, NotFoundError
 
 from qa.api import create_app
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.errors import StoreUnavailable
 from qa.models import Question
 from qa.service import Service, build_service
 from qa.settings import Settings, get_settings
-from qa.store import Store
-from qa.store_client import unavailable
+from qa.store.client import unavailable
+from qa.store.store import Store
 from tests.conftest import SEEDS
 from tests.helpers import PROPAGANDA
 from tests.servers import ChromaServer, chroma_server, serve_app, token_gateway
@@ -209,7 +209,7 @@ def test_a_delete_while_the_keyword_index_is_built(
     service = seeded_service(settings, embedder)
     other = build_service(settings, embedder)
     gone = service.documents()[0].id
-    store, deleted = service.store, []
+    store, deleted = service.store, list[str]()
 
     def then_delete(read: Any) -> Any:
         def wrapped(*args: Any) -> Any:
@@ -264,8 +264,9 @@ def test_tenant_and_database_are_settings(
     )
     service = seeded_service(settings, embedder)
     assert service.chain.invoke(Question(text=PROPAGANDA)).answered
-    where = {"tenant": "newsroom", "database": "archive"}
-    inside = chromadb.HttpClient(host="127.0.0.1", port=chroma.port, **where)
+    inside = chromadb.HttpClient(
+        host="127.0.0.1", port=chroma.port, tenant="newsroom", database="archive"
+    )
     assert "separate-documents" in {c.name for c in inside.list_collections()}
     default = chromadb.HttpClient(host="127.0.0.1", port=chroma.port)
     assert "separate-documents" not in {c.name for c in default.list_collections()}

@@ -2,7 +2,7 @@ import itertools
 
 import pytest
 
-from qa.chunking import chunk
+from qa.ingest.chunking import chunk
 from qa.text import sentences, shared_words
 from tests.conftest import SEEDS
 

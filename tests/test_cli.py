@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.fakes import HOOK, citing
-from tests.helpers import MOON
+from tests.helpers import BAD_FILES, MOON
 from tests.servers import openai_stub, serve_app
 
 QA = [sys.executable, "-m", "qa.cli"]
@@ -52,8 +52,8 @@ def test_ask_json_is_the_chat_object(store: Path) -> None:
     assert answer["answered"] and "Brian Hook" in answer["answer"]
     citation = answer["citations"][0]
     assert set(citation) == {
-        "n", "document_id", "title", "source", "quote", "start", "end", "score", "answer_start",
-        "answer_end",
+        "n", "document_id", "title", "source", "published", "quote", "start", "end", "score",
+        "answer_start", "answer_end",
     }  # fmt: skip
     shown = run(store, "show", citation["document_id"])
     assert citation["quote"] in shown.stdout
@@ -71,6 +71,21 @@ def test_reingest_documents_search_and_errors(store: Path, tmp_path: Path) -> No
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4")
     bad = run(store, "ingest", str(tmp_path / "x.pdf"))
     assert bad.returncode == 1 and "unsupported file type" in bad.stdout
+
+
+def test_ingest_refuses_each_bad_file_and_takes_the_good_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, (raw, _) in BAD_FILES.items():
+        (folder / name).write_bytes(raw)
+    (folder / "good.md").write_text("---\ntitle: Harbour\n---\nThe ferry ran late on Monday.")
+    result = run(tmp_path / "store", "ingest", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"added 1, unchanged 0, replaced 0, rejected {len(BAD_FILES)}" in result.stdout
+    for name, (_, word) in BAD_FILES.items():
+        line = next(x for x in result.stdout.splitlines() if f"{name}:" in x)
+        assert word.lower() in line.lower(), line
 
 
 def test_ask_with_a_model_flags_what_the_articles_do_not_support(store: Path) -> None:

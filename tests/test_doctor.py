@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from qa.cli import app
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.models import Article
 from qa.service import Service, build_service
 from qa.settings import Settings, get_settings
-from qa.store_client import Guarded
+from qa.store.client import Guarded
 from tests.helpers import copy_store
 
 T = TypeVar("T")

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from qa.api import create_app
-from qa.duplicates import Fingerprint, resemblance
-from qa.embeddings import Embedder
-from qa.ingest import BATCH
+from qa.encoders.embeddings import Embedder
+from qa.ingest.duplicates import Fingerprint, resemblance
+from qa.ingest.writer import BATCH
 from qa.models import Article, Question
 from qa.service import Service, build_service
 from qa.settings import Settings
-from qa.upkeep import check, repair
+from qa.store.upkeep import check, repair
 
 SEED = (Path(__file__).resolve().parent.parent / "seeds" / "000_0071e863b7c6ec05.md").read_text()
 # three paragraphs of the seed, as the wire story
@@ -149,12 +150,14 @@ def test_band_keys_kept_apart_are_moved_by_the_doctor(service: Service, layout: 
     name = f"{service.settings.collection}-{layout}"
     old = store.client.get_or_create_collection(name, embedding_function=None)
     if layout == "fingerprints":  # "gone": a deleted article's
-        old.upsert(ids=[original.id, "gone"], embeddings=[[1.0]] * 2, metadatas=[bands] * 2)
+        old.upsert(
+            ids=[original.id, "gone"], embeddings=np.ones((2, 1), np.float32), metadatas=[bands] * 2
+        )
     else:
         keys = [f"{k}={v}" for k, v in bands.items()]
         old.upsert(
             ids=keys,
-            embeddings=[[1.0]] * len(keys),
+            embeddings=np.ones((len(keys), 1), np.float32),
             metadatas=[{"document_id": original.id}] * len(keys),
         )
     assert service.ingest([copy]).near_copies == []  # not found until moved

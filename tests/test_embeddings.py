@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embeddings import Embedder, load_encoder, resolve_model
+from qa.encoders.embeddings import Embedder, load_encoder, resolve_model
+from qa.encoders.onnx_encoder import OnnxEncoder
+from qa.encoders.onnx_export import default_cache, exported
+from qa.encoders.st_encoder import SentenceTransformerEncoder
 from qa.errors import QAError
-from qa.onnx_encoder import OnnxEncoder
-from qa.onnx_export import default_cache, exported
 from qa.settings import BUNDLED_MODEL
-from qa.st_encoder import SentenceTransformerEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -57,12 +57,12 @@ def test_an_export_is_made_once_and_a_half_written_one_is_never_loaded(
     assert json.loads((first / "encoder.json").read_text())["max_length"] == 256
     assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no work folder left behind
 
-    import qa.onnx_export
+    import qa.encoders.onnx_export
 
     def fail(*_: object) -> None:
         raise AssertionError("exported again")
 
-    monkeypatch.setattr(qa.onnx_export, "_export", fail)
+    monkeypatch.setattr(qa.encoders.onnx_export, "_export", fail)
     assert exported(folder, tmp_path) == first  # cached: not exported again
     (first / "encoder.json").unlink()  # an export interrupted before its last file
     with pytest.raises(AssertionError, match="exported again"):

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from qa.api import create_app
 from qa.cli import app
-from qa.eval import OverHttp, evaluate, evaluate_service
-from qa.grading import contains, f1, is_correct, normalize, strip_markers
-from qa.report import below, percentile
+from qa.evaluation.evaluate import OverHttp, evaluate, evaluate_service
+from qa.evaluation.grading import contains, f1, is_correct, normalize, strip_markers
+from qa.evaluation.report import below, percentile
 from qa.service import Service
 from tests.conftest import ROOT, SEEDS
 
@@ -137,5 +138,7 @@ def test_evaluate_in_process(seeded: Service, subset: Path, tmp_path: Path) -> N
 
 def test_evaluate_over_http(seeded: Service, subset: Path, tmp_path: Path) -> None:
     with TestClient(create_app(service=seeded)) as client:
-        report = evaluate(OverHttp("http://testserver", client, seeds=SEEDS), subset, tmp_path)
+        # the TestClient is httpx2's Client, which OverHttp uses as it would httpx's
+        http = cast(httpx.Client, client)
+        report = evaluate(OverHttp("http://testserver", http, seeds=SEEDS), subset, tmp_path)
     check_report(report, tmp_path)

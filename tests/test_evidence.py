@@ -1,4 +1,4 @@
-"""Every sentence weighed on the evidence (``qa.evidence``), with the real reader, and the
+"""Every sentence weighed on the evidence (``qa.answer.evidence``), with the real reader, and the
 choices made from it (``eval.answer_tune``) on small made-up rows."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import pytest
 
 from eval.answer_data import Row
 from eval.answer_tune import balanced, differ_rate, span_threshold
-from qa.evidence import FEATURES, Candidate, SentenceModel, candidates, is_open
-from qa.reader import SHIPPED, Reader
-from qa.reading import Span
+from qa.answer.evidence import FEATURES, Candidate, SentenceModel, candidates, is_open
+from qa.answer.reader import SHIPPED, Reader
+from qa.answer.reading import Span
 
 BRIDGE = "The bridge was designed by the engineer Maria Keller in 1931. It opened in 1933."
 COPY = "It opened in 1933. Tolls were dropped in 1950."

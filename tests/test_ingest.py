@@ -5,13 +5,14 @@ from pathlib import Path
 import chromadb
 import pytest
 
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.errors import InvalidInput, TooLarge, UnsupportedType
-from qa.readers import parse
+from qa.ingest.readers import parse
 from qa.service import Service, build_service
 from qa.settings import Settings
-from qa.store_client import SAVE_CHUNKS_EVERY, SAVE_EVERY
+from qa.store.client import SAVE_CHUNKS_EVERY, SAVE_EVERY
 from tests.conftest import SEEDS
+from tests.helpers import BAD_FILES
 
 ARTICLE = "Alpha Corp opened a plant in Lyon. The plant employs 300 people. It opened in May."
 
@@ -57,23 +58,21 @@ def test_changed_file_replaces_its_chunks(service: Service, tmp_path: Path) -> N
 
 
 def test_bad_files_are_reported_and_the_rest_goes_on(service: Service, tmp_path: Path) -> None:
-    (tmp_path / "empty.txt").write_text("   \n")
-    (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
-    (tmp_path / "blob.txt").write_bytes(b"\x89PNG\x00\x00\x01binary")
-    (tmp_path / "sheet.xlsx").write_bytes(b"PK\x03\x04")
-    (tmp_path / "huge.txt").write_text("word " * 1_100_000)
-    (tmp_path / "bad.jsonl").write_text('{"title": "ok", "text": "Fine text here."}\n{oops\n')
-    (tmp_path / "good.txt").write_text(ARTICLE)
-    report = service.ingest_paths([tmp_path])
-    reasons = dict(report.rejected)
-    assert "empty" in reasons[str(tmp_path / "empty.txt")]
-    assert "UTF-8" in reasons[str(tmp_path / "latin1.txt")]
-    assert "binary" in reasons[str(tmp_path / "blob.txt")]
-    assert "unsupported" in reasons[str(tmp_path / "sheet.xlsx")]
-    assert "limit" in reasons[str(tmp_path / "huge.txt")]
-    assert "line 2" in reasons[str(tmp_path / "bad.jsonl")]
-    assert len(report.added) == 1  # good.txt; the bad .jsonl file is rejected whole
-    assert service.store.counts()[0] == 1
+    folder = tmp_path / "in"  # the store is in tmp_path
+    folder.mkdir()
+    for name, (raw, _) in BAD_FILES.items():
+        (folder / name).write_bytes(raw)
+    (folder / "huge.txt").write_text("word " * 1_100_000)
+    (folder / "good.txt").write_text(ARTICLE)
+    (folder / "good.md").write_text(f"---\ntitle: Good\npublished: 2024-02-29\n---\n{ARTICLE}!")
+    report = service.ingest_paths([folder])
+    reasons = {Path(where).name: why for where, why in report.rejected}
+    for name, (_, word) in BAD_FILES.items():
+        assert word.lower() in reasons.pop(name).lower(), name
+    assert "limit" in reasons.pop("huge.txt")
+    assert reasons == {}
+    assert len(report.added) == 2  # good.txt and good.md; a bad .jsonl is rejected whole
+    assert service.store.counts()[0] == 2
 
 
 def test_parse_formats() -> None:

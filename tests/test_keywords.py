@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from qa import keywords
-from qa.embeddings import Embedder
-from qa.keyword_index import KeywordIndex
-from qa.keywords import Keywords
+from qa.encoders.embeddings import Embedder
 from qa.models import Article, Filters
+from qa.search import keywords
+from qa.search.keyword_index import KeywordIndex
+from qa.search.keywords import Keywords
 from qa.service import Service, build_service
 from qa.settings import Settings
 from qa.text import tokenize
@@ -80,7 +81,12 @@ def test_each_added_chunk_is_read_and_tokenised_once(
     service.retriever.keywords.current()  # saved
     read: list[str] = []
     rows = service.store.chunk_rows
-    monkeypatch.setattr(service.store, "chunk_rows", lambda ids: read.extend(ids) or rows(ids))
+
+    def counted(ids: list[str]) -> Any:
+        read.extend(ids)
+        return rows(ids)
+
+    monkeypatch.setattr(service.store, "chunk_rows", counted)
     for n, article in enumerate(FLOODS[1:], start=2):
         service.ingest([article])
         assert len(service.retriever.keywords.current()) == n

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import pytest
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from qa import Answer, Filters, Question
-from qa.retrieval import as_passage
+from qa.search.retrieval import as_passage
 from qa.service import Service
+from tests.helpers import ROOT
 
 HOOK = "Who called the arrest warrant a propaganda stunt?"
 
@@ -46,3 +51,21 @@ def test_invoke_batch_and_stream_agree(seeded: Service) -> None:
     for answer in (one, *many, streamed[-1]):
         assert set(answer.timings_ms) == {"condense", "retrieve", "answer", "total"}
         assert answer.timings_ms["total"] >= answer.timings_ms["answer"] > 0
+
+
+def test_the_readme_example_runs_unchanged(
+    seeded_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's "In a LangChain pipeline of your own" block, run as it is written, over
+    the seeded store (its ``QA_*`` environment)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### In a LangChain pipeline of your own") :]
+    start = section.index("```python\n") + len("```python\n")
+    code = section[start : section.index("\n```", start)]
+    *body, last = code.strip().splitlines()
+    expected = last.rsplit("#", 1)[1].strip()  # the value the README says it gives
+    monkeypatch.setenv("QA_VECTORSTORE_DIR", str(seeded_dir))
+    namespace: dict[str, Any] = {}
+    exec("\n".join(body), namespace)
+    assert namespace["docs"] is not None  # the filtered search ran (no BBC article: empty)
+    assert repr(eval(last.split("#")[0], namespace)) == expected

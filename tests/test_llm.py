@@ -9,23 +9,23 @@ import re
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import openai
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.answering import NO_ANSWER
+from qa.answer.extractive import NO_ANSWER
+from qa.answer.history import condense
 from qa.api import create_app
 from qa.api.streaming import events as answer_events
 from qa.chain import Chain
-from qa.citations import CitationChecker, claims
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.errors import ModelFailed, ModelTimeout, ModelUnavailable, QAError
-from qa.history import condense
-from qa.llm import LLMAnswerer, LLMCondenser
-from qa.llm_client import client as chat_model
+from qa.generate.citations import CitationChecker, claims
+from qa.generate.client import client as chat_model
+from qa.generate.llm import LLMAnswerer, LLMCondenser
+from qa.generate.prompts import load_prompt, passage_block, prompts_dir
 from qa.models import Answer, Article, Passage, Question, Turn
-from qa.prompts import load_prompt, passage_block, prompts_dir
 from qa.service import Service, build_service
 from qa.settings import Settings
 from tests.fakes import HOOK, PWNED, Fake, citing, failing, fake
@@ -174,7 +174,7 @@ def test_an_ingested_hostile_article_changes_nothing(
 
 
 # -- failures and the fallback ------------------------------------------------------------
-REQUEST = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+REQUEST = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")  # openai's httpx
 FAILURES = [
     (openai.APIConnectionError(request=REQUEST), ModelUnavailable, "cannot be reached"),
     (openai.APITimeoutError(request=REQUEST), ModelTimeout, "QA_LLM_TIMEOUT"),

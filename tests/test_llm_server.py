@@ -23,8 +23,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qa.api import create_app
-from qa.embeddings import Embedder
-from qa.llm_client import client as chat_model
+from qa.encoders.embeddings import Embedder
+from qa.generate.client import client as chat_model
 from qa.models import Answer, Question, Turn
 from qa.processes import free_port, stop, wait_for
 from qa.service import Service, build_service
@@ -33,7 +33,7 @@ from tests.helpers import PROPAGANDA, check_citations, sse_events, sse_json
 
 pytestmark = [
     pytest.mark.llm,
-    pytest.mark.skipif(os.environ.get("QA_TEST_LLM") != "1", reason="QA_TEST_LLM=1 runs it"),
+    pytest.mark.skipif(os.environ.get("QA_TEST_LLM") != "1", reason="make test-llm runs it"),
 ]
 
 
@@ -113,7 +113,7 @@ def test_follow_ups_are_rewritten_by_the_model(service: Service) -> None:
         Turn(role="user", content="Who was the head of Iran's Quds Force?"),
         Turn(role="assistant", content="Qassem Soleimani was the head of the Quds Force. [1]"),
     ]
-    standalone = service.condense("How old was he?", history)
+    standalone = service.chain.condense("How old was he?", history)
     assert isinstance(standalone, str) and standalone.strip()
 
 

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from eval.span_rules import preferred, sure
-from qa.embeddings import resolve_model
+from qa.answer.reader import SHIPPED, Reader, ReaderConfig, Span
+from qa.encoders.embeddings import resolve_model
 from qa.errors import QAError
-from qa.reader import SHIPPED, Reader, ReaderConfig, Span
 from qa.settings import BUNDLED_MODEL
 from qa.text import shared_words
 
@@ -121,7 +121,7 @@ def dequantised(tmp_path_factory: pytest.TempPathFactory) -> Reader:
     from eval.reader_weights import save_dequantized
 
     folder = save_dequantized(
-        SHIPPED, resolve_model(BUNDLED_MODEL), tmp_path_factory.mktemp("dequantised")
+        SHIPPED, Path(resolve_model(BUNDLED_MODEL)), tmp_path_factory.mktemp("dequantised")
     )
     (folder / "reader.json").write_text((SHIPPED / "reader.json").read_text())
     return Reader.load(folder)

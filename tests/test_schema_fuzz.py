@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from qa.api import create_app
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.service import build_service
 from qa.settings import Settings
 

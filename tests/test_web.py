@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from qa.api import create_app
-from qa.embeddings import Embedder
+from qa.encoders.embeddings import Embedder
 from qa.service import build_service
 from qa.settings import Settings
 from tests.fakes import HOOK, citing, fake
@@ -35,7 +35,7 @@ from tests.helpers import (
 from tests.servers import serve_app
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Dialog, Page
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -55,6 +55,7 @@ HOSTILE = {
     f"reading {SCRIPT} that organisers hung by mistake.\n"
     f"A second banner, {IMG}, was taken down by the Harbour Master before noon.\n",
     "source": "Riverside <i>Gazette</i>",
+    "published": "2020-06-29",
     "url": "javascript:alert(1)",
 }
 FINAL = re.compile(r"^(answered|unanswered)$")
@@ -98,7 +99,12 @@ def dialogs() -> list[str]:
 def open_page(browser: Browser, url: str, dialogs: list[str], **options: Any) -> Page:
     page = browser.new_page(**options)
     page.set_default_timeout(30_000)
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     page.goto(f"{url}/")
     return page
 
@@ -193,6 +199,10 @@ def test_article_html_is_shown_as_text(
     assert SCRIPT in panel_text and IMG in panel_text
     assert page.locator("#panel-title").text_content() == HOSTILE["title"]
     assert "<i>Gazette</i>" in str(page.locator("#panel-meta").text_content())
+    # the source line names the outlet and the date, as text; an article without them says so
+    assert cited[0]["source"] == HOSTILE["source"] and cited[0]["published"] == "2020-06-29"
+    names = message.locator(".source-name").all_text_contents()
+    assert " — Riverside <i>Gazette</i> · 29 June 2020" in names
     assert page.locator("#panel-meta a").count() == 0  # a javascript: url is never a link
     assert SCRIPT in str(message.locator(".body").text_content())
     injected = "#messages script, #messages img, #messages b, #panel script, #panel img, #panel b"

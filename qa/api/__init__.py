@@ -13,18 +13,18 @@ from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from qa.api import chat, documents, health, openai, search, web
-from qa.api.access import require_read
+from qa.api.access import is_loopback, require_read
 from qa.api.cors import install_cors
 from qa.api.deps import Runtime
 from qa.api.errors import install_error_handlers
 from qa.api.limits import BodyLimit
 from qa.api.rates import install_rate_limit
 from qa.api.responses import errors, state_limits
-from qa.embeddings import Embedder
+from qa.encoders import Embedder
 from qa.service import Service
 from qa.settings import Settings, get_settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "is_loopback"]
 
 # The errors each group of routes may give besides 401, 403 and 503 (and 422).
 API_ERRORS = {

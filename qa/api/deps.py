@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from qa.embeddings import Embedder
+from qa.encoders import Embedder
 from qa.errors import QAError
 from qa.service import Service, build_service
 from qa.settings import Settings

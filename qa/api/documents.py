@@ -24,8 +24,8 @@ from qa.api.schemas import (
 )
 from qa.api.text import check_article
 from qa.errors import InvalidInput, TooLarge, UnsupportedType
+from qa.ingest import article, parse
 from qa.models import Article
-from qa.readers import article, parse
 from qa.service import Service
 from qa.settings import Settings
 

@@ -1,0 +1,237 @@
+"""Answerers: turn a question and retrieved passages into a short, cited answer.
+
+``ExtractiveAnswerer`` runs offline with no language model, and answers in tiers, as a
+search engine's featured snippet does. The reader (``qa.answer.reader``) reads every retrieved
+passage in one batch; every sentence of them is weighed on all the evidence
+(``qa.answer.evidence``) and the likeliest one answers:
+- its span is sure: the short answer leads, inside its quoted, cited sentence (``span``);
+- its span is not (or no span answers in a word: yes/no, why): the sentence alone,
+  quoted and cited (``sentence``);
+- no sentence is likely enough: "The articles don't say." (``none``).
+Another article that states the same answer is cited too. One that states a different
+fact of the same kind (two dates, two numbers, two names), each sure in its own article,
+is cited with its own answer and the answer says that the articles differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from qa.answer.evidence import Candidate, SentenceModel, candidates
+from qa.answer.reader import Reader, Span
+from qa.models import Answer, Citation, Passage, Tier
+from qa.text import agree, kind, passage_sentences
+
+NO_ANSWER = "The articles don't say."
+DIFFER = "The articles differ."
+# What any answer may be, the one home of these limits (the eval scores by them too).
+MAX_SENTENCES, MAX_CHARS = 3, 500
+
+
+class Answerer(Protocol):
+    """Anything that answers a question from numbered passages, with citations."""
+
+    name: str
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer: ...
+
+    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
+        """Pieces of the answer text, then the whole ``Answer``."""
+        ...
+
+
+def no_answer(question: str, answerer: str = "extractive") -> Answer:
+    return Answer(answer=NO_ANSWER, answered=False, standalone_question=question, answerer=answerer)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A sentence to quote (``[start, end)`` of its passage's text), with the short answer
+    in it, if it leads with one."""
+
+    passage: Passage
+    start: int
+    end: int
+    span: Span | None = None
+
+    @property
+    def answer(self) -> tuple[int, int] | None:  # document offsets of the short answer
+        if self.span is None:
+            return None
+        return self.passage.start + self.span.start, self.passage.start + self.span.end
+
+    def copies(self) -> list[Quote]:
+        """The same sentence in the passage's near-copies (other outlets) that carry it, or,
+        where a copy words it otherwise, its sentence that holds the same short answer."""
+        out = []
+        for copy in self.passage.copies:
+            quote = self._in(copy)
+            if quote is not None:
+                out.append(quote)
+        return out
+
+    def _in(self, copy: Passage) -> Quote | None:
+        text = self.passage.text[self.start : self.end]
+        at = copy.text.find(text)
+        if at >= 0:
+            return Quote(copy, at, at + len(text), self._moved(at - self.start))
+        if self.span is None or (where := copy.text.find(self.span.text)) < 0:
+            return None
+        around = [r for r in passage_sentences(copy.text) if r.start <= where < r.end]
+        if not around:
+            return None
+        return Quote(copy, around[0].start, around[0].end, self._moved(where - self.span.start))
+
+    def _moved(self, shift: int) -> Span | None:
+        s = self.span
+        return (
+            None
+            if s is None
+            else Span(s.passage, s.start + shift, s.end + shift, s.text, s.score, s.null)
+        )
+
+    def citation(self, n: int, budget: int, score: float) -> Citation:
+        start, quote, _ = self.shown(budget)
+        return Citation.of(n, self.passage, quote, start, round(score, 4), self.answer)
+
+    def shown(self, budget: int) -> tuple[int, str, str]:
+        """The document offset and text of the quote, and how to show it: cut to about
+        ``budget`` characters around the short answer (or from the sentence's start), at
+        spaces, with "…" where it was cut."""
+        text, a, b = self.passage.text, self.start, self.end
+        lo, hi = (self.span.start, self.span.end) if self.span else (a, a)
+        before = after = ""
+        room = max(0, budget - (hi - lo)) // (2 if self.span else 1)
+        if b - a > budget and self.span and lo - room > a:
+            a, before = text.find(" ", lo - room, lo) + 1 or lo, "…"
+        if b - a > budget and hi + room < b:
+            b, after = max(hi, text.rfind(" ", hi, hi + room)), "…"
+        quote = text[a:b].strip()
+        return self.passage.start + text.find(quote, a), quote, f"{before}{quote}{after}"
+
+
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    chance: float
+    passage: Passage
+
+
+class ExtractiveAnswerer:
+    """Quote the sentence that answers, led by its short answer when the reader is sure of
+    it; abstain when no sentence is likely enough to answer."""
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        reader: Reader,
+        answer_threshold: float | None = None,
+        span_threshold: float | None = None,
+        model: SentenceModel | None = None,
+    ):
+        self.reader = reader
+        self.model = model or SentenceModel.load(Path(reader.name))
+        # the least chance (0 to 1) that the likeliest sentence answers, to answer at all
+        self.answer_threshold = self.model.answer if answer_threshold is None else answer_threshold
+        # the least margin (logits) of its span over "no answer", for the span to lead
+        self.span_threshold = self.model.span if span_threshold is None else span_threshold
+
+    def weigh(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
+        """Every sentence of the passages with the chance that it answers, likeliest first."""
+        texts = [p.text for p in passages]
+        found = candidates(question, texts, self.reader.reading(question, texts))
+        scored = [Scored(c, self.model.chance(c), passages[c.passage]) for c in found]
+        return sorted(scored, key=lambda s: -s.chance)
+
+    def sure(self, s: Scored, question: str) -> bool:
+        return self.model.sure(s.candidate, question, self.span_threshold)
+
+    def choose(self, question: str, scored: list[Scored]) -> tuple[list[Quote], bool]:
+        """The likeliest sentence, led by its span when sure, then per other article: its
+        sentence that states the same short answer, or, sure of its own answer of the same
+        kind and stating none that agrees, one that differs. Without a sure span, the next
+        likeliest sentence too when it is likely enough to answer on its own."""
+        if not scored or scored[0].chance < self.answer_threshold:
+            return [], False
+        best = scored[0]
+        short = best.candidate.span if self.sure(best, question) else None
+        if short is None:  # the next likeliest sentence too, when it is likely enough
+            return [_quote(s, None) for s in scored[:2] if s.chance >= self.answer_threshold], False
+        likely = [s for s in scored[1:] if s.chance >= self.answer_threshold]
+        agreeing, differing = [], None
+        skip = {best.passage.document_id, *(c.document_id for c in best.passage.copies)}
+        for doc in dict.fromkeys(s.passage.document_id for s in likely):
+            if doc in skip:
+                continue
+            own = [s for s in likely if s.passage.document_id == doc]
+            same = [s for s in own if s.candidate.span and agree(s.candidate.span.text, short.text)]
+            if same:
+                agreeing.append(_quote(same[0], same[0].candidate.span))
+            elif differing is None and self.differs(own[0], best, question):
+                differing = _quote(own[0], own[0].candidate.span)
+        if differing is not None:
+            return [_quote(best, short), differing], True
+        return [_quote(best, short), *agreeing][:MAX_SENTENCES], False
+
+    def differs(self, other: Scored, best: Scored, question: str) -> bool:
+        """Whether ``other`` (another article's likeliest sentence, which states no answer
+        that agrees) answers otherwise: nearly as likely to answer as the best sentence
+        (``SentenceModel.differ`` of its chance), sure of its span, and that span a fact of
+        the same kind as the best one's."""
+        span, short = other.candidate.span, best.candidate.span
+        return (
+            span is not None
+            and short is not None
+            and other.chance >= self.model.differ * best.chance
+            and self.sure(other, question)
+            and kind(span.text) is not None
+            and kind(span.text) == kind(short.text)
+        )
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+        scored = self.weigh(question, passages)
+        chosen, differ = self.choose(question, scored)
+        if not chosen:
+            return no_answer(question)
+        return self.compose(question, chosen, differ, scored[0].chance)
+
+    def compose(self, question: str, chosen: list[Quote], differ: bool, chance: float) -> Answer:
+        """``short: "sentence" [1]`` or ``"sentence" [1]``; when the articles differ, each
+        answer with its own."""
+        lead = f"{DIFFER} " if differ else ""
+        budget = (MAX_CHARS - len(lead)) // len(chosen) - 12
+        parts: list[str] = []
+        citations: list[Citation] = []
+        for q in chosen:
+            short = q.span.text if q.span else ""
+            label = f"{short}: " if short and (differ or not citations) else ""
+            room = budget - len(short)
+            # the same words in a near-copy of the article: its outlet is cited beside it
+            cited = [
+                each.citation(len(citations) + i + 1, room, chance)
+                for i, each in enumerate([q, *q.copies()])
+            ]
+            citations += cited
+            parts.append(f'{label}"{q.shown(room)[2]}" ' + "".join(f"[{c.n}]" for c in cited))
+        tier: Tier = "span" if chosen[0].span else "sentence"
+        return Answer(
+            answer=lead + " ".join(parts),
+            answered=True,
+            standalone_question=question,
+            citations=citations,
+            short_answer=chosen[0].span.text if chosen[0].span else None,
+            sources_differ=differ,
+            tier=tier,
+        )
+
+    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
+        """The whole answer at once: the chain streams it after its citations."""
+        yield self.answer(question, passages)
+
+
+def _quote(s: Scored, span: Span | None) -> Quote:
+    return Quote(s.passage, s.candidate.start, s.candidate.end, span)
