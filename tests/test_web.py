@@ -10,6 +10,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -253,3 +254,173 @@ def test_generated_answers_mark_unsupported_sentences(
         page.screenshot(path=str(ARTIFACTS / "web-llm.png"))
         assert dialogs == []
         page.close()
+
+
+# -- the library ---------------------------------------------------------------------------
+FERRY = {
+    "title": "Lakeside ferry crews strike",
+    "source": "Harbour Herald",
+    "published": "2024-05-02",
+    "text": "The Lakeside ferry crews stopped work on Thursday over night-shift pay. "
+    "The strike was called by the Ferry Workers Union after talks failed.",
+}
+BRIDGE_MD = (
+    b"---\ntitle: Old bridge reopens\nsource: Valley Post\npublished: 2023-03-14\n---\n"
+    b"The old stone bridge at Millbrook reopened on Tuesday after two years of repairs."
+)
+WHO_CALLED = "Which union called the Lakeside ferry strike?"
+KEY = "right-key"
+
+
+def open_library(page: Page) -> None:
+    page.click("#library-toggle")
+    page.locator("#library-count").filter(has_text="article").wait_for()
+
+
+def uploaded(page: Page, text: str) -> str:
+    """The upload line that mentions ``text``, once it is no longer busy."""
+    line = page.locator("#uploads li:not(.busy)").filter(has_text=text).first
+    line.wait_for()
+    return str(line.text_content())
+
+
+def test_add_ask_and_remove_from_the_library(
+    browser: Browser, server: Server, dialogs: list[str]
+) -> None:
+    page = open_page(browser, server.url, dialogs, viewport={"width": 1280, "height": 860})
+    open_library(page)
+    before = str(page.locator("#library-count").text_content())
+    page.click("#add summary")
+    page.fill("#paste-title", FERRY["title"])
+    page.fill("#paste-source", FERRY["source"])
+    page.fill("#paste-published", FERRY["published"])
+    page.fill("#paste-text", FERRY["text"])
+    page.click("#paste-add")
+    assert "added 1" in uploaded(page, FERRY["title"])
+    page.set_input_files("#file-input", [_file("bridge.md", BRIDGE_MD)])
+    assert "added 1" in uploaded(page, "bridge.md")
+    page.fill("#library-search", "bridge")
+    row = page.locator(".doc").filter(has_text="Old bridge reopens")
+    assert "Valley Post · 14 March 2023" in str(row.text_content())
+    assert page.locator("#paste-title").input_value() == ""  # the form is cleared once added
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.fill("#library-search", "")
+    page.click("#add summary")  # folded, to show the list
+    page.screenshot(path=str(ARTIFACTS / "library-1280.png"))
+    narrow = open_page(browser, server.url, dialogs, viewport={"width": 420, "height": 860})
+    open_library(narrow)
+    narrow.screenshot(path=str(ARTIFACTS / "library-420.png"))
+    narrow.close()
+
+    message, _, done = ask(page, WHO_CALLED)
+    cited = [c for c in done["citations"] if c["source"] == FERRY["source"]]
+    assert cited and cited[0]["published"] == FERRY["published"], done
+    assert "Ferry Workers Union" in done["answer"]
+    names = message.locator(".source-name").all_text_contents()
+    assert " — Harbour Herald · 2 May 2024" in names
+    # ask within one outlet: a chip shows it, the question carries the filter
+    page.select_option("#within-source", FERRY["source"])
+    chip = page.locator("#chips .chip")
+    assert chip.is_visible() and FERRY["source"] in str(chip.text_content())
+    _, sent, within = ask(page, "What happened on Thursday?")
+    assert sent["filters"] == {"source": FERRY["source"]}
+    assert within["citations"] and {c["source"] for c in within["citations"]} == {FERRY["source"]}
+    chip.locator("button").click()
+    assert page.locator("#chips").is_hidden() and page.locator("#within-source").input_value() == ""
+
+    for title in (FERRY["title"], "Old bridge reopens"):
+        page.fill("#library-search", title)
+        page.locator(".doc").filter(has_text=title).locator("button.remove").click()
+        page.click("button.danger")
+        uploaded(page, f"Removed “{title}”")
+    page.fill("#library-search", "")
+    assert page.locator("#library-count").text_content() == before
+    _, _, again = ask(page, WHO_CALLED)
+    assert all(c["source"] != FERRY["source"] for c in again["citations"])
+    assert dialogs == []
+    page.close()
+
+
+def _file(name: str, raw: bytes) -> Any:
+    return {"name": name, "mimeType": "application/octet-stream", "buffer": raw}
+
+
+@pytest.fixture(scope="module")
+def keyed_server(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path) -> Iterator[Server]:
+    """A server whose writes need ``KEY``."""
+    workdir = tmp_path_factory.mktemp("keyed-server")
+    store = copy_store(seeded_dir, workdir / "store")
+    with ExitStack() as stack:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("QA_API_KEY", KEY)
+            started = stack.enter_context(running_server(uvicorn_command, store, workdir))
+        yield started
+
+
+def test_a_missing_or_wrong_key_and_a_bad_file_change_nothing(
+    browser: Browser, keyed_server: Server, dialogs: list[str]
+) -> None:
+    page = open_page(browser, keyed_server.url, dialogs)
+    open_library(page)
+    before = page.locator("#library-count").text_content()
+    page.click("#add summary")
+    note = _file("notes.txt", b"The ferry timetable changes on Monday.")
+    page.set_input_files("#file-input", [note])
+    assert "needs its API key" in uploaded(page, "notes.txt")
+    assert "needs its API key" in str(page.locator("#key-message").text_content())
+    page.fill("#api-key", "wrong-key")
+    page.click("#key-form button")
+    page.set_input_files("#file-input", [note])
+    page.locator("#uploads li.refused").nth(1).wait_for()
+    assert "refused that API key" in str(page.locator("#key-message").text_content())
+    assert page.locator("#key-form").is_visible()
+    page.fill("#api-key", KEY)
+    page.click("#key-form button")
+    page.set_input_files("#file-input", [_file("notes.pdf", b"%PDF-1.4")])
+    assert "unsupported file type" in uploaded(page, "notes.pdf")
+    assert page.locator("#library-count").text_content() == before
+    # the key is kept for the tab, never in the URL or a cookie
+    assert page.evaluate("sessionStorage.getItem('qa-api-key')") == KEY
+    assert KEY not in page.url and page.context.cookies() == []
+    assert dialogs == []
+    page.close()
+
+
+def test_the_library_scrolls_2000_articles_without_a_long_task(
+    browser: Browser, server: Server, dialogs: list[str]
+) -> None:
+    """The page's own rendering: GET /documents answered with 2,000 articles by the test,
+    and Chromium's performance timeline watched for long tasks while the list scrolls."""
+    documents = [
+        {"id": f"d{i:05d}", "title": f"Article {i:05d} about the harbour", "source": "Wire",
+         "published": "2024-01-01", "url": None, "language": "en", "chunks": 3,
+         "near_duplicate_of": f"d{i - 1:05d}" if i % 10 == 0 and i else None}
+        for i in range(2000)
+    ]  # fmt: skip
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.add_init_script(
+        "window.__long = []; new PerformanceObserver((list) => { for (const e of "
+        "list.getEntries()) window.__long.push(e.duration); }).observe({type: 'longtask', "
+        "buffered: true});"
+    )
+    page.route(
+        lambda url: url.endswith("/documents"),
+        lambda route: route.fulfill(json={"documents": documents}),
+    )
+    page.goto(f"{server.url}/")
+    open_library(page)
+    assert page.locator("#library-count").text_content() == "2000 articles"
+    tenth = page.locator(".doc").filter(has_text="Article 00010 about")
+    assert "Wire · 1 January 2024" in str(tenth.text_content())
+    assert "near-copy of Article 00009 about the harbour" in str(tenth.text_content())
+    page.locator(".doc").first.hover()
+    for _ in range(40):
+        page.mouse.wheel(0, 2000)
+        page.wait_for_timeout(20)
+    page.locator("#library-list").evaluate("list => { list.scrollTop = list.scrollHeight; }")
+    page.locator(".doc").filter(has_text="Article 01999").wait_for()
+    assert page.locator(".doc").count() < 40  # only the rows in view exist
+    longest = max(page.evaluate("window.__long"), default=0.0)
+    assert longest <= 200, f"a long task of {longest} ms"
+    assert dialogs == []
+    page.close()

@@ -269,6 +269,12 @@
     }
   }
 
+  // The library's "ask within" choices (an outlet, a date range), as the API's filters.
+  function withFilters(body) {
+    const filters = window.qaLibrary ? window.qaLibrary.filters() : null;
+    return filters ? { ...body, filters } : body;
+  }
+
   async function ask(question) {
     const hadHistory = history.length > 0;
     const sentHistory = history.slice();
@@ -284,7 +290,7 @@
       const res = await fetch("/chat/stream", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-        body: JSON.stringify({ message: question, history: sentHistory }),
+        body: JSON.stringify(withFilters({ message: question, history: sentHistory })),
         signal: ctrl.signal,
       });
       if (!res.ok) {
