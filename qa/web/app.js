@@ -130,18 +130,6 @@
     "extractive (fallback)": "The language model did not answer: these are the articles\u2019 own sentences.",
   };
 
-  // "BBC · 29 June 2020"; "outlet not named" and "date not given" where the article lacks them.
-  function outletAndDate(c) {
-    const outlet = c.source || "outlet not named";
-    let when = "date not given";
-    if (typeof c.published === "string" && /^\d{4}-\d{2}-\d{2}$/.test(c.published)) {
-      const [y, m, d] = c.published.split("-").map(Number);
-      when = new Date(Date.UTC(y, m - 1, d)).toLocaleDateString("en-GB",
-        { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
-    }
-    return outlet + " \u00b7 " + when;
-  }
-
   function renderSources(citations) {
     const list = el("ol", "sources");
     list.setAttribute("aria-label", "Sources");
@@ -154,7 +142,8 @@
       b.appendChild(el("span", "source-n", "[" + c.n + "]"));
       b.appendChild(document.createTextNode(" "));
       b.appendChild(el("span", "source-title", c.title || c.document_id));
-      b.appendChild(el("span", "source-name", " — " + outletAndDate(c)));
+      // "BBC · 29 June 2020", as the library (library.js, loaded first) writes it
+      b.appendChild(el("span", "source-name", " — " + window.qaLibrary.outletAndDate(c)));
       if (c.quote) b.appendChild(el("span", "source-quote", ": \u201c" + c.quote + "\u201d"));
       b.addEventListener("click", () => openCitation(c, b));
       li.appendChild(b);

@@ -122,8 +122,7 @@
     item.style.transform = "translateY(" + i * ROW + "px)";
     const text = el("div", "doc-text");
     text.appendChild(el("span", "doc-title", d.title));
-    const meta = [(d.source || "outlet not named") + " \u00b7 " + day(d.published),
-      d.chunks + (d.chunks === 1 ? " passage" : " passages")];
+    const meta = [outletAndDate(d), d.chunks + (d.chunks === 1 ? " passage" : " passages")];
     if (d.near_duplicate_of) {
       const original = byId.get(d.near_duplicate_of);
       meta.push("near-copy of " + (original ? original.title : d.near_duplicate_of));
@@ -288,5 +287,9 @@
   els.search.addEventListener("input", filter);
   els.list.addEventListener("scroll", () => requestAnimationFrame(draw), { passive: true });
 
-  window.qaLibrary = { filters, reload: load };
+  function outletAndDate(d) {
+    return (d.source || "outlet not named") + " \u00b7 " + day(d.published);
+  }
+
+  window.qaLibrary = { filters, outletAndDate, reload: load };
 })();
