@@ -82,18 +82,18 @@ def candidates(question: str, texts: Sequence[str], reading: Reading) -> list[Ca
     rarity = {t: math.log((n + 1) / (sum(t in x for x in tokens[:n]) + 0.5)) for t in asked}
     margins = [max(FLOOR, min(-FLOOR, s.margin)) if s else FLOOR for s in spans]
     order = {k: place for place, k in enumerate(sorted(range(n), key=lambda k: -margins[k]))}
-    tops = _tops(reading)
+    tops, best, weight = _tops(reading), max(margins, default=FLOOR), sum(rarity.values())
     flag = float(is_open(question))
     out = []
     for k, ((i, a, b), span) in enumerate(zip(where, spans, strict=True)):
         top = i in tops and a <= tops[i].start and tops[i].end <= b
-        rare = sum(rarity[t] for t in asked & tokens[k]) / (sum(rarity.values()) or 1.0)
+        rare = sum(rarity[t] for t in asked & tokens[k]) / (weight or 1.0)
         local, overall = reading.mass(i, a, b)
         share = _share(asked, tokens[k])
         row = (
             margins[k], -reading.nulls.get(i, -FLOOR), float(i), share,
             _share(asked, tokens[n + k]), float(top), flag, flag * margins[k], flag * share,
-            float(b - a < 40), max(margins) - margins[k], rare, float(min(order[k], 10)),
+            float(b - a < 40), best - margins[k], rare, float(min(order[k], 10)),
             max(local, -30.0), max(overall, -30.0),
         )  # fmt: skip
         out.append(Candidate(i, a, b, span, row))

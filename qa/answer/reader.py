@@ -163,7 +163,7 @@ class Reader:
             null = float(starts[row, 0] + ends[row, 0])
             nulls[i] = min(nulls.get(i, null), null)
             found.setdefault(i, []).extend(self._spans(i, passages[i], w, starts[row], ends[row]))
-            scored.append(Window(i, passages[i], w, starts[row], ends[row]))
+            scored.append(Window.of(i, passages[i], w, starts[row], ends[row]))
         spans = []
         for i, candidates in found.items():
             best = distinct(sorted(candidates, key=lambda s: -s.score))[:per_passage]

@@ -4,7 +4,8 @@ lies there (the evidence ``qa.answer.evidence`` weighs each sentence on)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from tokenizers import Encoding
@@ -29,14 +30,38 @@ class Span:
 
 @dataclass(frozen=True)
 class Window:
-    """One window of a passage as the model read it: its tokens and their start and end
-    logits."""
+    """One window of a passage as the model read it: where each token lies in the passage
+    (``first``, ``last``: -1 for the question's and the special tokens), its start and end
+    logits, and their log-sum-exp over "no answer" and the passage's tokens (``own``)."""
 
     passage: int
     text: str
-    encoding: Encoding
+    first: np.ndarray
+    last: np.ndarray
     start: np.ndarray
     end: np.ndarray
+    own: tuple[float, float]
+
+    @classmethod
+    def of(
+        cls, passage: int, text: str, encoding: Encoding, start: np.ndarray, end: np.ndarray
+    ) -> Window:
+        n = len(encoding.ids)
+        context = np.array([sid == 1 for sid in encoding.sequence_ids])
+        offsets = np.array(encoding.offsets).reshape(n, 2)
+        first, last = (np.where(context, offsets[:, k], -1) for k in (0, 1))
+        start, end = start[:n], end[:n]
+        own = (_logsumexp(start[context | (np.arange(n) == 0)]),
+               _logsumexp(end[context | (np.arange(n) == 0)]))  # fmt: skip
+        return cls(passage, text, first, last, start, end, own)
+
+    def tokens(self, start: int, end: int) -> np.ndarray:
+        """The passage's tokens that lie within ``[start, end)`` of its text."""
+        return np.nonzero((self.first >= start) & (self.last > self.first) & (self.last <= end))[0]
+
+    @property
+    def context(self) -> np.ndarray:
+        return self.first >= 0
 
 
 @dataclass(frozen=True)
@@ -48,7 +73,23 @@ class Reading:
     windows: list[Window]
     nulls: dict[int, float]
     longest: int  # tokens in a span at most
-    _totals: dict = field(default_factory=dict, compare=False)
+
+    @cached_property
+    def _of(self) -> dict[int, list[Window]]:
+        """Each passage's windows."""
+        out: dict[int, list[Window]] = {}
+        for w in self.windows:
+            out.setdefault(w.passage, []).append(w)
+        return out
+
+    @cached_property
+    def _every(self) -> float:
+        """The log-sum-exp of the start logits over every passage's tokens, plus that of
+        the end logits."""
+        return sum(
+            _logsumexp(np.concatenate([getattr(w, which)[w.context] for w in self.windows]))
+            for which in ("start", "end")
+        )
 
     def mass(self, passage: int, start: int, end: int) -> tuple[float, float]:
         """How much of the reader's belief that the answer starts and ends in ``[start, end)``
@@ -56,67 +97,34 @@ class Reading:
         summed over its tokens, against the passage's own tokens and its "no answer"
         (``local``), and against every token of every passage read (``overall``)."""
         local = overall = -30.0
-        for w in (w for w in self.windows if w.passage == passage):
-            at = _tokens(w.encoding, start, end)
-            if not at:
-                continue
-            idx = np.array(at)
-            both = []
-            for logits, total in (
-                (w.start, self._total("start", w)),
-                (w.end, self._total("end", w)),
-            ):
-                both.append(
-                    (_logsumexp(logits[idx]) - total[0], _logsumexp(logits[idx]) - total[1])
-                )
-            local = max(local, both[0][0] + both[1][0])
-            overall = max(overall, both[0][1] + both[1][1])
+        for w in self._of.get(passage, []):
+            at = w.tokens(start, end)
+            if len(at):
+                both = _logsumexp(w.start[at]) + _logsumexp(w.end[at])
+                local = max(local, both - w.own[0] - w.own[1])
+                overall = max(overall, both - self._every)
         return local, overall
-
-    def _total(self, which: str, w: Window) -> tuple[float, float]:
-        """The log-sum-exp of a window's start (or end) logits over its passage's tokens and
-        "no answer", and over every passage's tokens."""
-        key = (which, id(w))
-        if key not in self._totals:
-
-            def context(v: Window) -> np.ndarray:
-                logits = v.start if which == "start" else v.end
-                ids = np.array(v.encoding.sequence_ids[: len(logits)]) == 1
-                return logits[: len(ids)][ids]
-
-            own = np.concatenate([[(w.start if which == "start" else w.end)[0]], context(w)])
-            every = np.concatenate([context(v) for v in self.windows])
-            self._totals[key] = (_logsumexp(own), _logsumexp(every))
-        return self._totals[key]
 
     def within(self, passage: int, start: int, end: int) -> Span | None:
         """The best span whose tokens all lie in ``[start, end)`` of passage ``passage`` (a
         sentence), with its passage's no-answer score; None when no token does."""
         best: tuple[float, int, int] | None = None
-        for w in (w for w in self.windows if w.passage == passage):
-            at = _tokens(w.encoding, start, end)
-            if not at:
+        for w in self._of.get(passage, []):
+            idx = w.tokens(start, end)
+            if not len(idx):
                 continue
-            idx = np.array(at)
             scores = w.start[idx][:, None] + w.end[idx][None, :]
             gap = idx[None, :] - idx[:, None]
             scores = np.where((gap >= 0) & (gap < self.longest), scores, -np.inf)
             s, e = divmod(int(np.argmax(scores)), len(idx))
             if best is None or scores[s, e] > best[0]:
-                offsets = w.encoding.offsets
-                best = (float(scores[s, e]), offsets[idx[s]][0], offsets[idx[e]][1])
+                best = (float(scores[s, e]), int(w.first[idx[s]]), int(w.last[idx[e]]))
         if best is None:
             return None
-        text = next(w.text for w in self.windows if w.passage == passage)
+        text = self._of[passage][0].text
         a, b = whole_words(text, best[1], best[2])
         a, b = max(a, start), min(b, end)
         return Span(passage, a, b, text[a:b], best[0], self.nulls[passage])
-
-
-def _tokens(encoding: Encoding, start: int, end: int) -> list[int]:
-    """The passage's tokens that lie within ``[start, end)`` of its text."""
-    pairs = zip(encoding.sequence_ids, encoding.offsets, strict=True)
-    return [t for t, (sid, (a, b)) in enumerate(pairs) if sid == 1 and start <= a < b <= end]
 
 
 def _logsumexp(values: np.ndarray) -> float:
