@@ -28,8 +28,8 @@ from sklearn.model_selection import GroupKFold
 from eval.answer_data import Row, collect
 from eval.reader_weights import write_config
 from qa.answer.evidence import FEATURES, is_open
-from qa.answer.reader import SHIPPED, Span
-from qa.text import agree, kind
+from qa.answer.extractive import Other, between
+from qa.answer.reader import SHIPPED
 
 FOLDS = 5
 GRID = tuple(round(0.01 * i, 2) for i in range(1, 100))  # answer thresholds tried
@@ -124,28 +124,19 @@ def differ_rate(
 
 
 def _differs(r: Row, p: np.ndarray, answer: float, span: float, share: float) -> bool:
+    """Whether the answerer's rule between articles (``qa.answer.extractive.between``) says
+    "the articles differ" on this row."""
     order = [int(i) for i in np.argsort(-p)]
-    if not _sure(r, order[0], span):
+    best = r.candidates[order[0]]
+    if best.span is None or not _sure(r, order[0], span):
         return False
-    short = r.candidates[order[0]].span.text  # type: ignore[union-attr]
-    docs = {r.documents[r.candidates[order[0]].passage]}
-    for i in order[1:]:
-        c = r.candidates[i]
-        doc = r.documents[c.passage]
-        if p[i] < answer or doc in docs:
-            continue
-        docs.add(doc)
-        own = [j for j in order if r.documents[r.candidates[j].passage] == doc and p[j] >= answer]
-        spans = [r.candidates[j].span for j in own]
-        if any(s is not None and agree(s.text, short) for s in spans):
-            continue
-        if p[i] >= share * p[order[0]] and _sure(r, i, span) and _same_kind(c.span, short):
-            return True
-    return False
 
+    def doc(i: int) -> str:
+        return r.documents[r.candidates[i].passage]
 
-def _same_kind(span: Span | None, short: str) -> bool:
-    return span is not None and kind(span.text) is not None and kind(span.text) == kind(short)
+    likely = [i for i in order[1:] if p[i] >= answer and doc(i) != doc(order[0])]
+    others = [Other(doc(i), float(p[i]), r.candidates[i].span, _sure(r, i, span)) for i in likely]
+    return between(best.span, float(p[order[0]]), others, share)[1] is not None
 
 
 def simulate(rows: list[Row], chances: Chances, answer: float, span: float) -> dict:

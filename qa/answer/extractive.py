@@ -114,6 +114,45 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class Other:
+    """A sentence of another article likely enough to answer, as the rule between articles
+    sees it: its article, its chance, its span and whether that span is sure."""
+
+    document: str
+    chance: float
+    span: Span | None
+    sure: bool
+
+
+def between(
+    short: Span, chance: float, others: Sequence[Other], share: float
+) -> tuple[list[int], int | None]:
+    """What the other articles say beside the best sentence's sure span ``short`` (of
+    ``chance``): per article (``others``, likeliest first), the index of its sentence whose
+    span states the same answer; and, for the first article that states none, the index of
+    its likeliest sentence when that one differs: at least ``share`` of ``chance``, sure of
+    its span, and that span a fact of the same kind (two dates, numbers or names)."""
+    agreeing: list[int] = []
+    differing: int | None = None
+    for doc in dict.fromkeys(o.document for o in others):
+        own = [i for i, o in enumerate(others) if o.document == doc]
+        same = [i for i in own if (x := others[i].span) is not None and agree(x.text, short.text)]
+        top = others[own[0]]
+        if same:
+            agreeing.append(same[0])
+        elif (
+            differing is None
+            and top.sure
+            and top.span is not None
+            and top.chance >= share * chance
+            and kind(top.span.text) is not None
+            and kind(top.span.text) == kind(short.text)
+        ):
+            differing = own[0]
+    return agreeing, differing
+
+
+@dataclass(frozen=True)
 class Scored:
     candidate: Candidate
     chance: float
@@ -161,36 +200,21 @@ class ExtractiveAnswerer:
         short = best.candidate.span if self.sure(best, question) else None
         if short is None:  # the next likeliest sentence too, when it is likely enough
             return [_quote(s, None) for s in scored[:2] if s.chance >= self.answer_threshold], False
-        likely = [s for s in scored[1:] if s.chance >= self.answer_threshold]
-        agreeing, differing = [], None
         skip = {best.passage.document_id, *(c.document_id for c in best.passage.copies)}
-        for doc in dict.fromkeys(s.passage.document_id for s in likely):
-            if doc in skip:
-                continue
-            own = [s for s in likely if s.passage.document_id == doc]
-            same = [s for s in own if s.candidate.span and agree(s.candidate.span.text, short.text)]
-            if same:
-                agreeing.append(_quote(same[0], same[0].candidate.span))
-            elif differing is None and self.differs(own[0], best, question):
-                differing = _quote(own[0], own[0].candidate.span)
+        likely = [
+            s
+            for s in scored[1:]
+            if s.chance >= self.answer_threshold and s.passage.document_id not in skip
+        ]
+        others = [
+            Other(s.passage.document_id, s.chance, s.candidate.span, self.sure(s, question))
+            for s in likely
+        ]
+        agreeing, differing = between(short, best.chance, others, self.model.differ)
         if differing is not None:
-            return [_quote(best, short), differing], True
-        return [_quote(best, short), *agreeing][:MAX_SENTENCES], False
-
-    def differs(self, other: Scored, best: Scored, question: str) -> bool:
-        """Whether ``other`` (another article's likeliest sentence, which states no answer
-        that agrees) answers otherwise: nearly as likely to answer as the best sentence
-        (``SentenceModel.differ`` of its chance), sure of its span, and that span a fact of
-        the same kind as the best one's."""
-        span, short = other.candidate.span, best.candidate.span
-        return (
-            span is not None
-            and short is not None
-            and other.chance >= self.model.differ * best.chance
-            and self.sure(other, question)
-            and kind(span.text) is not None
-            and kind(span.text) == kind(short.text)
-        )
+            return [_quote(best, short), _quote(likely[differing], others[differing].span)], True
+        quotes = [_quote(best, short), *(_quote(likely[i], others[i].span) for i in agreeing)]
+        return quotes[:MAX_SENTENCES], False
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         scored = self.weigh(question, passages)
