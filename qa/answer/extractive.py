@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Protocol
 
 from qa.answer.evidence import Candidate, SentenceModel, candidates
+from qa.answer.quote import Quote
 from qa.answer.reader import Reader, Span
 from qa.models import Answer, Citation, Passage, Tier
-from qa.text import agree, kind, passage_sentences
+from qa.text import agree, kind
 
 NO_ANSWER = "The articles don't say."
 DIFFER = "The articles differ."
@@ -45,72 +46,6 @@ class Answerer(Protocol):
 
 def no_answer(question: str, answerer: str = "extractive") -> Answer:
     return Answer(answer=NO_ANSWER, answered=False, standalone_question=question, answerer=answerer)
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A sentence to quote (``[start, end)`` of its passage's text), with the short answer
-    in it, if it leads with one."""
-
-    passage: Passage
-    start: int
-    end: int
-    span: Span | None = None
-
-    @property
-    def answer(self) -> tuple[int, int] | None:  # document offsets of the short answer
-        if self.span is None:
-            return None
-        return self.passage.start + self.span.start, self.passage.start + self.span.end
-
-    def copies(self) -> list[Quote]:
-        """The same sentence in the passage's near-copies (other outlets) that carry it, or,
-        where a copy words it otherwise, its sentence that holds the same short answer."""
-        out = []
-        for copy in self.passage.copies:
-            quote = self._in(copy)
-            if quote is not None:
-                out.append(quote)
-        return out
-
-    def _in(self, copy: Passage) -> Quote | None:
-        text = self.passage.text[self.start : self.end]
-        at = copy.text.find(text)
-        if at >= 0:
-            return Quote(copy, at, at + len(text), self._moved(at - self.start))
-        if self.span is None or (where := copy.text.find(self.span.text)) < 0:
-            return None
-        around = [r for r in passage_sentences(copy.text) if r.start <= where < r.end]
-        if not around:
-            return None
-        return Quote(copy, around[0].start, around[0].end, self._moved(where - self.span.start))
-
-    def _moved(self, shift: int) -> Span | None:
-        s = self.span
-        return (
-            None
-            if s is None
-            else Span(s.passage, s.start + shift, s.end + shift, s.text, s.score, s.null)
-        )
-
-    def citation(self, n: int, budget: int, score: float) -> Citation:
-        start, quote, _ = self.shown(budget)
-        return Citation.of(n, self.passage, quote, start, round(score, 4), self.answer)
-
-    def shown(self, budget: int) -> tuple[int, str, str]:
-        """The document offset and text of the quote, and how to show it: cut to about
-        ``budget`` characters around the short answer (or from the sentence's start), at
-        spaces, with "…" where it was cut."""
-        text, a, b = self.passage.text, self.start, self.end
-        lo, hi = (self.span.start, self.span.end) if self.span else (a, a)
-        before = after = ""
-        room = max(0, budget - (hi - lo)) // (2 if self.span else 1)
-        if b - a > budget and self.span and lo - room > a:
-            a, before = text.find(" ", lo - room, lo) + 1 or lo, "…"
-        if b - a > budget and hi + room < b:
-            b, after = max(hi, text.rfind(" ", hi, hi + room)), "…"
-        quote = text[a:b].strip()
-        return self.passage.start + text.find(quote, a), quote, f"{before}{quote}{after}"
 
 
 @dataclass(frozen=True)
