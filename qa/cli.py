@@ -143,7 +143,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="processes, each loads the model")] = 1,
 ) -> None:
     """Run the HTTP API and the chat page (uvicorn)."""
-    import uvicorn
+    from qa.api import run
 
     settings = get_settings()
     host = host or settings.host
@@ -151,30 +151,29 @@ def serve(
     if host != settings.host:  # the app decides who may write by its bind address
         os.environ["QA_HOST"] = host
         get_settings.cache_clear()
-    _warn_if_open(host)
-    if workers > 1 and not settings.chroma_url:
-        typer.secho(
-            "warning: several workers share the embedded store; set QA_CHROMA_URL to a "
-            "`chroma run` server for concurrent writes",
-            fg=typer.colors.YELLOW,
-            err=True,
-        )
+    _warn(host, workers)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     shown = f"[{shown}]" if ":" in shown else shown
     typer.echo(f"Open http://{shown}:{port}/ in a browser (API docs at /docs)")
-    uvicorn.run("qa.api:create_app", factory=True, host=host, port=port, workers=workers)
+    run(host, port, workers, settings)
 
 
-def _warn_if_open(host: str) -> None:
+def _warn(host: str, workers: int) -> None:
     from qa.api import is_loopback
 
-    if not is_loopback(host) and get_settings().api_key is None:
-        typer.secho(
-            f"warning: listening on {host} without QA_API_KEY: POST and DELETE /documents "
-            "are refused; set QA_API_KEY to allow them with 'Authorization: Bearer <key>'",
-            fg=typer.colors.YELLOW,
-            err=True,
+    settings, warnings = get_settings(), []
+    if not is_loopback(host) and settings.api_key is None:
+        warnings.append(
+            f"listening on {host} without QA_API_KEY: POST and DELETE /documents are "
+            "refused; set QA_API_KEY to allow them with 'Authorization: Bearer <key>'"
         )
+    if workers > 1 and not settings.chroma_url:
+        warnings.append(
+            "several workers share the embedded store; set QA_CHROMA_URL to a `chroma run` "
+            "server for concurrent writes"
+        )
+    for warning in warnings:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
 
 
 @app.command()

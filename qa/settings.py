@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     # redis://host:port (one count for all workers and hosts).
     rate_limit_storage: str = "memory://"
     cors_origins: str = ""  # comma-separated origins allowed cross-origin; none by default
+    # The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated
+    # addresses or networks, "*" for any; `qa serve` passes them to uvicorn). Empty: none, so
+    # a client's address is the one it connects from and cannot be made up.
+    forwarded_allow_ips: str = ""
     max_body_bytes: int = Field(default=1_000_000, ge=1024)  # of requests other than uploads
 
     @property

@@ -229,6 +229,33 @@ def test_phone_sized_viewport(browser: Browser, server: Server, dialogs: list[st
     page.close()
 
 
+def test_the_api_docs_render_with_the_network_cut_off(browser: Browser, server: Server) -> None:
+    """/docs loads Swagger UI from the service itself, under its policy: every request
+    that leaves the service is aborted, and the operations still render."""
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.set_default_timeout(30_000)
+    outside: list[str] = []
+    problems: list[str] = []
+
+    def only_the_service(route: Any) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_service)
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server.url}/docs")
+    page.locator(".opblock").first.wait_for()
+    paths = page.locator(".opblock-summary-path").all_text_contents()
+    assert {"/chat", "/documents", "/v1/chat/completions"} <= {p.strip() for p in paths}
+    assert outside == [] and problems == [], (outside, problems)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "docs.png"))
+    page.close()
+
+
 def test_generated_answers_mark_unsupported_sentences(
     browser: Browser, seeded_dir: Path, embedder: Embedder, dialogs: list[str]
 ) -> None:

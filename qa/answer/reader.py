@@ -48,6 +48,16 @@ class ReaderConfig:
     max_length: int = 256
     stride: int = 96
     max_answer_tokens: int = 30
+    # a question is read by its last this-many tokens, so that a window always leaves the
+    # passage more room than the stride (a pasted paragraph ends with what it asks)
+    max_question_tokens: int = 64
+
+    @property
+    def question_budget(self) -> int:
+        """The question's tokens a window may hold: ``max_question_tokens``, or less when
+        ``max_length`` is short, so that [CLS], two [SEP]s, the stride and at least 32
+        tokens of passage always fit."""
+        return max(1, min(self.max_question_tokens, self.max_length - 3 - self.stride - 32))
 
     @classmethod
     def load(cls, folder: Path) -> ReaderConfig:
@@ -66,6 +76,8 @@ class Reader:
     ):
         self.tokenizer = tokenizer
         self.tokenizer.no_padding()
+        self._question = Tokenizer.from_str(tokenizer.to_str())  # the question's own tokens
+        self._question.no_truncation()
         self.tokenizer.enable_truncation(
             config.max_length, stride=config.stride, strategy="only_second"
         )
@@ -140,6 +152,7 @@ class Reader:
         part of a passage (``Reading.within``)."""
         if not passages:
             return Reading([], [], {}, self.config.max_answer_tokens)
+        question = self._clipped(question)
         windows = []
         for i, encoding in enumerate(
             self.tokenizer.encode_batch([(question, p) for p in passages])
@@ -170,6 +183,20 @@ class Reader:
             spans += [Span(s.passage, s.start, s.end, s.text, s.score, nulls[i]) for s in best]
         spans.sort(key=lambda s: -s.margin)
         return Reading(spans, scored, nulls, self.config.max_answer_tokens)
+
+    def _clipped(self, question: str) -> str:
+        """The question's last ``question_budget`` tokens, as text (whole words)."""
+        budget = self.config.question_budget
+        offsets = [
+            o for o in self._question.encode(question, add_special_tokens=False).offsets if o[1]
+        ]
+        if len(offsets) <= budget:
+            return question
+        start = offsets[-budget][0]
+        if start > 0 and not question[start - 1].isspace():  # from the next whole word
+            space = question.find(" ", start)
+            start = space + 1 if 0 <= space < len(question) - 1 else start
+        return question[start:]
 
     def _spans(
         self, i: int, text: str, window: Encoding, start: np.ndarray, end: np.ndarray

@@ -17,6 +17,7 @@ from qa.api.access import is_loopback, require_read
 from qa.api.cors import install_cors
 from qa.api.deps import Runtime
 from qa.api.errors import install_error_handlers
+from qa.api.headers import SecurityHeaders
 from qa.api.limits import BodyLimit
 from qa.api.rates import install_rate_limit
 from qa.api.responses import errors, state_limits
@@ -24,7 +25,7 @@ from qa.encoders import Embedder
 from qa.service import Service
 from qa.settings import Settings, get_settings
 
-__all__ = ["create_app", "is_loopback"]
+__all__ = ["create_app", "is_loopback", "run"]
 
 # The errors each group of routes may give besides 401, 403 and 503 (and 422).
 API_ERRORS = {
@@ -65,6 +66,9 @@ def create_app(
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # qa.api.web serves /docs without a CDN
+        redoc_url=None,
+        redirect_slashes=False,  # a redirect would name the Host the request gave
     )
     app.add_middleware(
         BodyLimit, upload_limit=settings.max_upload_bytes, body_limit=settings.max_body_bytes
@@ -82,5 +86,23 @@ def create_app(
         )
     web.mount(app)
     state_limits(app, settings)
-    install_cors(app, settings)  # last: the outermost middleware
+    install_cors(app, settings)
+    app.add_middleware(SecurityHeaders)  # last: the outermost, so every response has them
     return app
+
+
+def run(host: str, port: int, workers: int, settings: Settings) -> None:
+    """uvicorn over ``create_app``: ``X-Forwarded-For`` is believed only from the proxies
+    that ``QA_FORWARDED_ALLOW_IPS`` names (uvicorn's own default trusts 127.0.0.1)."""
+    import uvicorn
+
+    proxies = settings.forwarded_allow_ips.strip() or None
+    uvicorn.run(
+        "qa.api:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=proxies is not None,
+        forwarded_allow_ips=proxies,
+    )

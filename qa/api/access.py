@@ -1,14 +1,17 @@
 """Who may call what: the API key (``QA_API_KEY``, for writes, and for reads with
-``QA_API_KEY_READ``) and the loopback rule for writes without a key. How often is
-``qa.api.rates``; which origins, ``qa.api.cors``."""
+``QA_API_KEY_READ``), the loopback rule for writes without a key, and writes only from the
+service's own page or from clients that are not browsers. How often is ``qa.api.rates``;
+which origins, ``qa.api.cors``."""
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 
+from qa.api.cors import origins
 from qa.settings import Settings
 
 WRITES_CLOSED = (
@@ -18,6 +21,17 @@ WRITES_CLOSED = (
 READS_CLOSED = "Reads are disabled: QA_API_KEY_READ is set but QA_API_KEY is not."
 NEEDS_KEY = "This needs the API key: send the header 'Authorization: Bearer <key>' (QA_API_KEY)."
 WRONG_KEY = "The API key is wrong: send the header 'Authorization: Bearer <key>' (QA_API_KEY)."
+
+
+CROSS_SITE = (
+    "Writes from another site's page are refused (Sec-Fetch-Site: {site}): add and remove "
+    "articles from this service's own page or with a client that is not a browser."
+)
+FOREIGN_ORIGIN = (
+    "Writes from a page of another origin ({origin}) are refused: use this service's own "
+    "page, a client that is not a browser, or name the origin in QA_CORS_ORIGINS."
+)
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def is_loopback(host: str) -> bool:
@@ -44,9 +58,39 @@ def _check_key(request: Request, key: str) -> None:
         raise HTTPException(401, WRONG_KEY, headers={"WWW-Authenticate": "Bearer"})
 
 
+def _same_origin(origin: str, host: str) -> bool:
+    """Whether ``origin`` (scheme://host[:port]) names the host the request was sent to."""
+    try:
+        parts = urlsplit(origin)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+        sent = urlsplit(f"{parts.scheme}://{host}")
+        sent_port = sent.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return False
+    return bool(parts.hostname) and (parts.hostname, port) == (sent.hostname, sent_port)
+
+
+def require_own_page(request: Request, settings: Settings) -> None:
+    """A write a browser sends from another site's page is refused, key or no key (a
+    multipart POST needs no CORS preflight). As Django's CSRF origin check: an ``Origin``
+    must be the service's own (the ``Host`` it was sent to) or one of ``QA_CORS_ORIGINS``;
+    as the Fetch Metadata resource isolation policy: ``Sec-Fetch-Site`` must be
+    ``same-origin`` or ``none`` (typed in), or absent (not a browser)."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin.rstrip("/") in origins(settings):
+        return
+    site = request.headers.get("sec-fetch-site", "").strip().lower()
+    if site in ("cross-site", "same-site"):
+        raise HTTPException(403, CROSS_SITE.format(site=site))
+    if origin is not None and not _same_origin(origin, request.headers.get("host", "")):
+        raise HTTPException(403, FOREIGN_ORIGIN.format(origin=origin[:100]))
+
+
 def require_write(request: Request) -> None:
-    """Writes need the key if one is set, and are refused off loopback without one."""
+    """Writes come from the service's own page or a non-browser client, need the key if
+    one is set, and are refused off loopback without one."""
     settings: Settings = request.app.state.settings
+    require_own_page(request, settings)
     key = _key(settings)
     if key is not None:
         _check_key(request, key)

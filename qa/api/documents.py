@@ -7,14 +7,14 @@ from email.message import Message
 from pathlib import PurePosixPath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from qa.api.access import require_write
 from qa.api.deps import Runtime, RuntimeDep, ServiceDep
-from qa.api.errors import invalid_field, validation_error
+from qa.api.errors import UNREADABLE, invalid_field, validation_error
 from qa.api.schemas import (
     DocumentDetail,
     DocumentList,
@@ -122,8 +122,10 @@ async def _articles(request: Request, settings: Settings) -> list[Article]:
 def _json_article(raw: bytes, settings: Settings) -> Article:
     try:
         data: Any = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # malformed, too deep, a number too long
-        raise invalid_field(("body",), f"JSON decode error: {exc}", "json_invalid") from exc
+    except json.JSONDecodeError as exc:  # malformed: a 422 as FastAPI gives on other routes
+        raise invalid_field(("body",), f"JSON decode error: {exc.msg}", "json_invalid") from exc
+    except (ValueError, RecursionError) as exc:  # too deep, a number too long: as /chat's
+        raise HTTPException(400, UNREADABLE) from exc
     try:
         new = NewDocument.model_validate(data)
     except ValidationError as exc:

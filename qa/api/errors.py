@@ -15,7 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import BaseRoute, Match
+from starlette.routing import Match, Mount
+from starlette.staticfiles import StaticFiles
 
 from qa.errors import (
     EmptyStore,
@@ -132,12 +133,23 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(request, 422, detail), status_code=422)
 
 
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
 def _allowed(request: Request) -> str:
-    """Every method some route takes at this path (Starlette's 405 names one route's only)."""
+    """Every method some route takes at this path (Starlette's 405 names one route's only):
+    those a route matches fully when asked with them. A mount of static files takes GET."""
     methods: set[str] = set()
     for route in request.app.router.routes:
-        if isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
+        if isinstance(route, Mount) and isinstance(route.app, StaticFiles):
+            if route.matches(request.scope)[0] != Match.NONE:
+                methods.add("GET")
+            continue
+        for method in METHODS:
+            if route.matches({**request.scope, "method": method})[0] == Match.FULL:
+                methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")  # qa.api.headers answers it
     return ", ".join(sorted(methods))
 
 
