@@ -213,6 +213,14 @@ class Answer(BaseModel):
         ),
     )
     citations: list[Citation] = Field(default_factory=list)
+    related: list[Citation] = Field(
+        default_factory=list,
+        description=(
+            'Tier "none" only: the passages most likely to bear on the question (at most 3, '
+            "likeliest first), each the likeliest sentence of its passage, quoted at its "
+            "document offsets like a citation. Where to look, not an answer."
+        ),
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
     # "extractive", "llm", or "extractive (fallback)" when the model failed
     answerer: str = "extractive"

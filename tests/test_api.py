@@ -34,7 +34,7 @@ from tests.helpers import (
 UPLOAD_LIMIT = 20_000
 ANSWER_KEYS = {
     "answer", "answered", "standalone_question", "citations", "timings_ms", "answerer", "sentences",
-    "short_answer", "sources_differ", "tier",
+    "short_answer", "sources_differ", "tier", "related",
 }  # fmt: skip
 PASSAGE_KEYS = {"chunk_id", "document_id", "title", "source", "text", "start", "end", "score"}
 CITATION_KEYS = {
@@ -161,6 +161,11 @@ def test_each_tier_over_http(shared: TestClient, question: str, tier: str) -> No
             assert c["answer_start"] is None and c["answer_end"] is None
     if tier == "none":
         assert answer["answer"] == "The articles don't say."
+    # a declined question points to where to look; an answer needs no such pointer
+    assert (1 <= len(answer["related"]) <= 3) is (tier == "none")
+    for r in answer["related"]:
+        assert set(r) == CITATION_KEYS and r["answer_start"] is None
+        assert texts[r["document_id"]][r["start"] : r["end"]] == r["quote"]
 
 
 def test_chat_uses_history_k_and_filters(client: TestClient) -> None:

@@ -229,6 +229,28 @@ def test_phone_sized_viewport(browser: Browser, server: Server, dialogs: list[st
     page.close()
 
 
+def test_a_declined_question_shows_the_closest_passages(
+    browser: Browser, server: Server, dialogs: list[str]
+) -> None:
+    """Tier "none" says so once, then lists where to look, plainly not as an answer; a
+    passage opens at its quote like a citation."""
+    page = open_page(browser, server.url, dialogs, viewport={"width": 1280, "height": 860})
+    message, _, done = ask(page, "Who won the 2022 World Cup?")
+    assert message.get_attribute("data-state") == "unanswered" and done["tier"] == "none"
+    assert message.text_content().count("The articles don’t say.") == 1
+    related = message.locator(".related .source")
+    assert related.count() == len(done["related"]) and 1 <= related.count() <= 3
+    assert "not an answer" in str(message.locator(".related-label").text_content())
+    related.first.click()
+    from playwright.sync_api import expect
+
+    expect(page.locator("#panel-text mark").first).to_have_text(done["related"][0]["quote"])
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "declined.png"))
+    assert dialogs == []
+    page.close()
+
+
 def test_the_api_docs_render_with_the_network_cut_off(browser: Browser, server: Server) -> None:
     """/docs loads Swagger UI from the service itself, under its policy: every request
     that leaves the service is aborted, and the operations still render."""

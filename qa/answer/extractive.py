@@ -30,6 +30,7 @@ NO_ANSWER = "The articles don't say."
 DIFFER = "The articles differ."
 # What any answer may be, the one home of these limits (the eval scores by them too).
 MAX_SENTENCES, MAX_CHARS = 3, 500
+RELATED = 3  # passages shown where to look when the articles don't say
 
 
 class Answerer(Protocol):
@@ -155,7 +156,7 @@ class ExtractiveAnswerer:
         scored = self.weigh(question, passages)
         chosen, differ = self.choose(question, scored)
         if not chosen:
-            return no_answer(question)
+            return no_answer(question).model_copy(update={"related": related(scored)})
         return self.compose(question, chosen, differ, scored[0].chance)
 
     def compose(self, question: str, chosen: list[Quote], differ: bool, chance: float) -> Answer:
@@ -190,6 +191,19 @@ class ExtractiveAnswerer:
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
         """The whole answer at once: the chain streams it after its citations."""
         yield self.answer(question, passages)
+
+
+def related(scored: list[Scored], most: int = RELATED) -> list[Citation]:
+    """Where to look when no sentence answers: the likeliest sentence of each of the
+    ``most`` passages likeliest to bear on the question, quoted whole (or cut to fit)."""
+    out: list[Citation] = []
+    seen: set[tuple[str, int]] = set()
+    for s in scored:
+        where = (s.passage.document_id, s.passage.start)
+        if where not in seen and len(out) < most:
+            seen.add(where)
+            out.append(_quote(s, None).citation(len(out) + 1, MAX_CHARS // most, s.chance))
+    return out
 
 
 def _quote(s: Scored, span: Span | None) -> Quote:

@@ -7,8 +7,8 @@ top-level fields of the response (and of the last stream chunk).
 
 With the LLM answerer a stream's deltas are the model's text as generated; the checked
 answer (markers checked and renumbered) is ``answer`` in the last chunk, beside
-``citations``, ``sentences``, ``answerer``, ``short_answer``, ``sources_differ`` and
-``tier``.
+``citations``, ``related``, ``sentences``, ``answerer``, ``short_answer``,
+``sources_differ`` and ``tier``.
 """
 
 from __future__ import annotations
@@ -142,6 +142,7 @@ def _extras(answer: Answer) -> dict[str, Any]:
         "sources_differ": answer.sources_differ,
         "tier": answer.tier,
         "citations": [c.model_dump(mode="json") for c in answer.citations],
+        "related": [c.model_dump(mode="json") for c in answer.related],
         "standalone_question": answer.standalone_question,
         "answered": answer.answered,
         "answerer": answer.answerer,

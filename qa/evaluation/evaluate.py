@@ -191,6 +191,12 @@ def _run(
         "sources_differ": answer.sources_differ,
         "versions": versions(strip_markers(given), accepted) if answer.answered else 0,
         "citations": [c.model_dump(mode="json") for c in answer.citations],
+        # declined though answerable: whether a passage it points to quotes the answer
+        "related_shows_answer": (
+            any(contains(r.quote, accepted) for r in answer.related)
+            if accepted and not answer.answered
+            else None
+        ),
         "latency_ms": round(latency, 1),
         **_citation_scores(gold, answer, supporting, texts),
         **_retrieval_scores(ranked, supporting),

@@ -46,6 +46,8 @@ def metrics(rows: list[Row]) -> dict[str, float | None]:
         "conflicts_both_named": _mean(r.get("versions", 0) >= 2 for r in conflicts),
         "conflicts_flagged": _mean(r.get("sources_differ", False) for r in conflicts),
         "false_differ": _mean(r.get("sources_differ", False) for r in agreeing),
+        # of the answerable questions declined, the share whose related passages quote it
+        "related_shows_answer": _mean(r.get("related_shows_answer") for r in answerable),
         "citation_validity": _share(rows, "citations_valid"),
         "citation_precision": _share(scored, "citations_precise"),
         "citation_recall": _mean(r["citation_recall"] for r in scored),

@@ -130,9 +130,9 @@
     "extractive (fallback)": "The language model did not answer: these are the articles\u2019 own sentences.",
   };
 
-  function renderSources(citations) {
+  function renderSources(citations, label) {
     const list = el("ol", "sources");
-    list.setAttribute("aria-label", "Sources");
+    list.setAttribute("aria-label", label || "Sources");
     for (const c of citations) {
       const li = el("li");
       const b = el("button", "source");
@@ -192,7 +192,7 @@
         if (resp.answered === false) {
           msg.dataset.state = "unanswered";
           msg.insertBefore(el("p", "unanswered-label", "The articles don\u2019t say."), body);
-          if (!answer.trim()) body.remove();
+          if (!answer.trim() || resp.tier === "none") body.remove(); // said once, above
         } else {
           msg.dataset.state = "answered";
         }
@@ -203,6 +203,14 @@
           msg.appendChild(el("p", "rewrite", "Searched for: " + sq));
         }
         if (citations.length) msg.appendChild(renderSources(citations));
+        // a declined question still shows where to look: plainly not an answer
+        const related = Array.isArray(resp.related) ? resp.related : [];
+        if (related.length) {
+          const where = el("div", "related");
+          where.appendChild(el("p", "related-label", "Closest passages (not an answer):"));
+          where.appendChild(renderSources(related, "Closest passages"));
+          msg.appendChild(where);
+        }
         const by = ANSWERERS[resp.answerer];
         if (by) msg.appendChild(el("p", "answerer", by));
         return answer;
