@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import archive, report
 from bench.data import (
     CHOICE_WEEKS,
     HELD_OUT_WEEKS,
@@ -66,7 +66,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--all-articles", action="store_true", help="sample SQuAD questions from all 48 articles"
     )
     parser.add_argument("--fresh", action="store_true", help="build the stores in a temp dir")
-    parser.add_argument("--only", choices=["squad", "realtimeqa"], help="run one dataset")
+    parser.add_argument(
+        "--only", choices=["squad", "realtimeqa", "archive"], help="run one dataset"
+    )
     parser.add_argument("--squad", type=Path, default=SQUAD)
     parser.add_argument("--realtimeqa", type=Path, default=REALTIMEQA)
     parser.add_argument("--out", type=Path, default=report.RESULTS)
@@ -224,11 +226,14 @@ def main(argv: list[str] | None = None) -> None:
         squad = load_squad(args.squad, args.sample, args.seed, args.all_articles)
         datasets["squad"] = run_dataset(squad, args.fresh)
         datasets["squad"]["given_paragraph"] = given_paragraph(squad)
+        data["squad_unanswerable"] = archive.unanswerable(squad, args.squad, args.sample, args.seed)
     if args.only in (None, "realtimeqa"):
         datasets["realtimeqa"] = run_dataset(load_realtimeqa(args.realtimeqa), args.fresh)
+    if args.only in (None, "archive"):
+        data["seeds_archive"] = archive.seeds_in_archive(args.squad)
     data["datasets"] = datasets
     report.finish(data, started)
-    text = markdown(data)
+    text = "\n".join([markdown(data).rstrip("\n"), "", *archive.markdown(data)])
     records = [
         {"dataset": name, **record}
         for name, result in datasets.items()

@@ -1,11 +1,15 @@
-"""The reader's data: SQuAD v1.1 dev split by article, and its training examples.
+"""The reader's data: SQuAD v1.1 train, SQuAD v1.1 dev split by article, SQuAD 2.0's
+unanswerable questions on the same dev articles, and the training examples.
 
-- articles 0-31 (``TRAIN``): training. Each question with its own paragraph (the gold
+- SQuAD v1.1 train (``SQUAD_TRAIN``, 442 articles none of which is in dev) and dev articles
+  0-31 (``TRAIN``): training. Each question with its own paragraph (the gold
   span), and, chosen by the seed, no-answer examples pointing at [CLS]: the question with
   another paragraph of the same article (a third of the questions), and the question with
   its own paragraph less the sentence that holds the answer (another third; on topic,
   unanswerable). With ``similar``, that other paragraph is the one of the article most
   like the question (by the service's embedder) that holds none of its answers.
+- SQuAD 2.0's unanswerable questions (``SQUAD_V2``; written to look answerable from their
+  paragraph) on dev articles 0-31: real no-answer examples (``unanswerable``) beside those.
 - articles 32-35 (``TUNE``): held out from training, for the choices of ``eval.reader_tune``.
 - articles 36-47 (``TEST``): never seen except by ``eval.reader_tune.evaluate``.
 """
@@ -15,13 +19,18 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from qa.text import sentences
+from qa.text import Range, sentences
 
-DATASET = Path(__file__).resolve().parents[2] / "shared/datasets/squad-v1.1/dev-v1.1.json"
+DATASETS = Path(__file__).resolve().parents[2] / "shared/datasets"
+DATASET = DATASETS / "squad-v1.1/dev-v1.1.json"
+SQUAD_TRAIN = DATASETS / "squad-v1.1/train-v1.1.json"
+SQUAD_V2 = DATASETS / "squad-v2.0/dev-v2.0.json"
+TRAIN_ARTICLES = 1000  # SQuAD train's article n is article 1000 + n (apart from dev's)
 TRAIN = range(0, 32)
 TUNE = range(32, 36)
 TEST = range(36, 48)
@@ -39,10 +48,11 @@ class Question:
     answers: tuple[str, ...]
 
 
-def questions(path: Path, scope: range) -> list[Question]:
-    """Every question of the articles in ``scope``, in file order."""
+def questions(path: Path, scope: range, offset: int = 0) -> list[Question]:
+    """Every question of the articles in ``scope``, in file order (article numbers from
+    ``offset``)."""
     out = []
-    for a_index, article in enumerate(json.loads(path.read_text())["data"]):
+    for a_index, article in enumerate(json.loads(path.read_text())["data"], start=offset):
         if a_index not in scope:
             continue
         for paragraph in article["paragraphs"]:
@@ -58,12 +68,35 @@ def questions(path: Path, scope: range) -> list[Question]:
     return out
 
 
+def training_questions(dev: Path, train: Path | None) -> list[Question]:
+    """The questions the reader trains on: dev articles 0-31, then all of SQuAD train."""
+    qs = questions(dev, TRAIN)
+    if train is not None:
+        qs += questions(train, range(TRAIN_ARTICLES, TRAIN_ARTICLES + 10_000), TRAIN_ARTICLES)
+    return qs
+
+
 @dataclass(frozen=True)
 class Example:
     question: str
     context: str
     start: int  # character offsets of the answer in context; -1: no answer
     end: int
+
+
+def unanswerable(v2: Path, dev: Path, scope: range) -> list[Example]:
+    """SQuAD 2.0's unanswerable questions on the v1.1 dev articles in ``scope`` (v2.0 holds 35
+    of them, matched by title), each with its paragraph, pointing at [CLS]."""
+    titles = [a["title"] for a in json.loads(dev.read_text())["data"]]
+    out = []
+    for article in json.loads(v2.read_text())["data"]:
+        if titles.index(article["title"]) not in scope:
+            continue
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                if qa.get("is_impossible"):
+                    out.append(Example(qa["question"], paragraph["context"], -1, -1))
+    return out
 
 
 def _holds_answer(q: Question, text: str) -> bool:
@@ -85,12 +118,19 @@ def _without_answer(q: Question) -> str | None:
     are then nowhere in it (else the example would be ambiguous)."""
     start, end = q.answer_start, q.answer_start + len(q.answer)
     kept = [
-        q.context[s.start : s.end] for s in sentences(q.context) if s.end <= start or s.start >= end
+        q.context[s.start : s.end]
+        for s in _sentences(q.context)
+        if s.end <= start or s.start >= end
     ]
     rest = " ".join(kept)
     if not rest or _holds_answer(q, rest):
         return None
     return rest
+
+
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> list[Range]:
+    return sentences(text)  # a paragraph has several questions
 
 
 def similar(qs: list[Question]) -> list[list[str]]:

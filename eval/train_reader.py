@@ -1,25 +1,28 @@
-"""Train the extractive reader (qa/answer/reader/) on SQuAD v1.1 dev: `make train-reader`.
+"""Train the extractive reader (qa/answer/reader/) on SQuAD: `make train-reader`.
 
 The bundled all-MiniLM-L6-v2 (a 6-layer BERT) is fine-tuned as a span reader
 (``BertForQuestionAnswering``: start and end logits per token, [CLS] meaning "no answer").
 
-Data (``eval.reader_data``), from ../shared/datasets/squad-v1.1/dev-v1.1.json, split by
-article: 0-31 to train on, with no-answer examples pointing at [CLS]; 32-35 for the
-choices; 36-47 only for the held-out figures. From epoch ``--hard-from`` on, the other
-paragraph of a no-answer example is the one of its article most like the question that
-holds none of its answers (a hard example) instead of a random one.
+Data (``eval.reader_data``): SQuAD v1.1 train (87,599 questions) and v1.1 dev articles 0-31
+to train on, with synthetic no-answer examples pointing at [CLS] and SQuAD 2.0's real
+unanswerable questions on articles 0-31; dev articles 32-35 for the choices; 36-47 only for
+the held-out figures (v1.1, and SQuAD 2.0's unanswerable ones: ``eval.reader_squad2``). From
+epoch ``--hard-from`` on, the other paragraph of a synthetic no-answer example is the one
+of its article most like the question that holds none of its answers (a hard example).
 
 Seeded and deterministic. A checkpoint (model, optimiser, schedule, step, random states)
 is written every ``--save-every`` steps to ``--work``; a run that is stopped resumes from
-it. Phases, each skipped when its output exists: train -> export (int8 ONNX) -> tune
-(longest answer, threshold, rank and overlap weights on articles 32-35) -> evaluate (articles
-36-47, ``eval.reader_tune``) -> model card.
+it, and may be resumed with a longer ``--epochs`` and a ``--restarts`` at the old end (the
+batches are the same prefix for any length). Phases, each skipped when its output exists:
+train -> export (int8 ONNX) -> tune (longest answer, threshold, rank and overlap weights on
+articles 32-35) -> evaluate (articles 36-47).
 
-    .venv/bin/python -m eval.train_reader [--work DIR] [--epochs 3.5] [--restarts 1.25,2.0,3.0]
+    .venv/bin/python -m eval.train_reader --start-from DIR [--epochs 0.15] [--restarts ...]
 
-``--start-from qa/answer/reader --start-epoch 2.0`` starts at the recipe's step of that epoch from
-a shipped reader's dequantised weights (``eval.reader_weights``) with a fresh optimiser: a
-later cycle without the fp32 checkpoint, which is not kept.
+``--start-from DIR`` starts from a reader folder's dequantised int8 weights
+(``eval.reader_weights``) with a fresh optimiser; ``--start-epoch`` moves the schedule on
+that far. `make train-reader` starts from the reader shipped at commit 40c73e8 (trained on
+dev articles 0-31 only: ``qa/answer/reader/README.md``).
 """
 
 from __future__ import annotations
@@ -36,14 +39,18 @@ import numpy as np
 
 from eval.reader_data import (
     DATASET,
+    SQUAD_TRAIN,
+    SQUAD_V2,
     TRAIN,
     Example,
     batches,
     examples,
     features,
-    questions,
     similar,
+    training_questions,
+    unanswerable,
 )
+from eval.reader_squad2 import squad2
 from eval.reader_tune import evaluate, tune
 from eval.reader_weights import export, save_dequantized, save_model, write_config
 from qa.encoders.embeddings import resolve_model
@@ -124,10 +131,11 @@ def _plan(args: argparse.Namespace) -> tuple[list[list[Example]], Plan, int]:
     """The examples (with random other paragraphs as no-answer examples, and with hard ones
     when ``--hard-from`` comes before the end), each step's batch (the same prefix for any
     ``--epochs``), and the steps in an epoch."""
-    qs = questions(args.dataset, TRAIN)
-    data = [examples(qs, random.Random(args.seed))]
+    qs = training_questions(args.dataset, args.squad_train)
+    real = unanswerable(args.squad_v2, args.dataset, TRAIN) if args.squad_v2 else []
+    data = [examples(qs, random.Random(args.seed)) + real]
     if args.hard_from < args.epochs:
-        data.append(examples(qs, random.Random(args.seed), similar(qs)))
+        data.append(examples(qs, random.Random(args.seed), similar(qs)) + real)
     per_epoch = len(batches(data[0], args.batch, args.seed, 0))
     plan: Plan = []
     for epoch in range(math.ceil(args.epochs)):
@@ -198,13 +206,26 @@ def snapshot(args: argparse.Namespace) -> Path:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, default=DATASET)
+    parser.add_argument(
+        "--squad-train",
+        type=lambda v: Path(v) if v else None,
+        default=SQUAD_TRAIN,
+        help="SQuAD v1.1 train, trained on beside dev articles 0-31 ('' leaves it out)",
+    )
+    parser.add_argument(
+        "--squad-v2",
+        type=lambda v: Path(v) if v else None,
+        default=SQUAD_V2,
+        help="SQuAD 2.0 dev, whose unanswerable questions on articles 0-31 are no-answer "
+        "examples ('' leaves them out)",
+    )
     parser.add_argument("--work", type=Path, default=Path(".cache/reader-train"))
     parser.add_argument("--out", type=Path, default=Path("qa/answer/reader"))
-    parser.add_argument("--epochs", type=float, default=3.5)
+    parser.add_argument("--epochs", type=float, default=0.15)
     parser.add_argument(
         "--restarts",
         type=lambda v: [float(x) for x in v.split(",") if x],
-        default=[1.25, 2.0, 3.0],
+        default=[],
         help="epochs (comma-separated) where the learning rate restarts at half its peak",
     )
     parser.add_argument(
@@ -215,9 +236,13 @@ def _parser() -> argparse.ArgumentParser:
         "most like the question (hard ones) instead of random ones",
     )
     parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=1e-4)
-    parser.add_argument("--max-length", type=int, default=256)
-    parser.add_argument("--stride", type=int, default=96)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--max-length", type=int, default=192)
+    parser.add_argument("--stride", type=int, default=64)
+    parser.add_argument(
+        "--read-length", type=int, default=256, help="the service's window (reader.json)"
+    )
+    parser.add_argument("--read-stride", type=int, default=96)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", help="torch device (default: cuda if there is one, else cpu)")
@@ -228,7 +253,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a reader folder (model.onnx) whose weights, dequantised, stand for the recipe's "
         "first --start-epoch epochs (to add a cycle without the fp32 checkpoint)",
     )
-    parser.add_argument("--start-epoch", type=float, default=2.0)
+    parser.add_argument("--start-epoch", type=float, default=0.0)
     parser.add_argument("--phase", choices=["all", "export", "tune", "evaluate"], default="all")
     parser.add_argument(
         "--from-checkpoint",
@@ -245,15 +270,14 @@ def main() -> None:
         final = snapshot(args) if args.from_checkpoint else train(args)
         print(f"trained: {final}", flush=True)
         export(final, args.out, args.work / "model-fp32.onnx")
-        write_config(
-            args.out,
-            {"max_length": args.max_length, "stride": args.stride, "max_answer_tokens": 30},
-        )
+        window = {"max_length": args.read_length, "stride": args.read_stride}
+        write_config(args.out, {**window, "max_answer_tokens": 30})
         print(f"exported: {args.out / 'model.onnx'}", flush=True)
     if args.phase in ("all", "tune"):
         print(json.dumps(tune(args.out, args)), flush=True)
     if args.phase in ("all", "evaluate"):
         print(json.dumps(evaluate(args.out, args)), flush=True)
+        print(json.dumps(squad2(args.out)), flush=True)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,26 @@ def test_a_passage_longer_than_the_window_is_read_whole(reader: Reader) -> None:
     assert "Denver Broncos" in best.text and long[best.start : best.end] == best.text
 
 
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        " ".join([OFF_TOPIC] * 20),  # about 400 tokens of other words before the question
+        "word " * 300,
+        "x" * 1500,  # one long word: cut inside it, not emptied
+    ],
+    ids=["paragraph", "many-words", "one-long-word"],
+)
+def test_a_question_longer_than_the_window_is_read_by_its_end(reader: Reader, pasted: str) -> None:
+    """The window keeps room for the passage and the stride whatever the question's length
+    (was a tokenizer panic: "stride must be strictly less than max_len")."""
+    question = f"{pasted} Which team won Super Bowl 50?"
+    clipped = reader._clipped(question)
+    assert clipped.endswith("Which team won Super Bowl 50?") and question.endswith(clipped)
+    assert len(reader._question.encode(clipped, add_special_tokens=False).ids) <= 64
+    best = reader.read(question, [SUPER_BOWL])[0]  # what the words before it make of it
+    assert SUPER_BOWL[best.start : best.end] == best.text
+
+
 def test_spans_are_whole_words(reader: Reader) -> None:
     for span in reader.read("Who did the Broncos beat?", [SUPER_BOWL]):
         before = SUPER_BOWL[span.start - 1] if span.start else " "

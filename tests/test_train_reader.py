@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import random
 
-from eval.reader_data import Example, Question, examples, similar
+import pytest
+
+from eval.reader_data import (
+    DATASET,
+    SQUAD_TRAIN,
+    SQUAD_V2,
+    TEST,
+    TRAIN,
+    TUNE,
+    Example,
+    Question,
+    examples,
+    similar,
+    training_questions,
+    unanswerable,
+)
 
 GOLD = "The Eiffel Tower was finished in 1889 for the World's Fair held in Paris."
 NEAR_WITH_ANSWER = "Work on the Eiffel Tower in Paris ended in 1889, in time for the fair."
@@ -51,3 +66,20 @@ def test_a_hard_example_is_the_most_alike_paragraph_that_lacks_the_answer() -> N
     assert no_answer(easy, ASKED) == []
     answerable = [e for e in hard if e.start >= 0]
     assert answerable == [e for e in easy if e.start >= 0]  # the same gold spans either way
+
+
+@pytest.mark.parametrize(("scope", "count"), [(TRAIN, 3816), (TUNE, 494), (TEST, 1635)])
+def test_squad2_unanswerable_questions_by_article(scope: range, count: int) -> None:
+    """SQuAD 2.0's unanswerable questions, split as v1.1 dev's articles are (train on 0-31,
+    choose on 32-35, never see 36-47), each pointing at [CLS]."""
+    made = unanswerable(SQUAD_V2, DATASET, scope)
+    assert len(made) == count and all(e.start == e.end == -1 for e in made)
+
+
+def test_training_questions_are_squad_train_and_dev_0_to_31() -> None:
+    qs = training_questions(DATASET, SQUAD_TRAIN)
+    assert len(qs) == 87_599 + 7_235
+    assert {q.article for q in qs} & set(TUNE) == set() and {q.article for q in qs} & set(
+        TEST
+    ) == set()
+    assert all(q.context[q.answer_start :].startswith(q.answer) for q in qs)

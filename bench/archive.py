@@ -1,0 +1,152 @@
+"""Two sets of ``make bench`` about declining and about a newsroom's scale:
+
+- SQuAD 2.0's unanswerable questions on the held-out articles 36-47 (written by crowd
+  workers to look answerable from their paragraph), asked of the whole SQuAD dev corpus as
+  ``POST /chat`` asks them: the share declined (``unanswerable``).
+- The seeds gold (``eval/gold-seeds.jsonl``) asked over the seeds alone and over the seeds
+  plus the 2,270 unrelated real articles of the archive (every SQuAD dev paragraph and every
+  RealTime QA gold article), by ``qa eval``'s own code: accuracy, abstention, and the
+  answers that cite an article that is not a seed (``seeds_in_archive``).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.data import DATASETS, HELD_OUT, Dataset, load_realtimeqa, load_squad
+from bench.report import cell, table
+from bench.stores import build_ours, settings_for, store_dir
+from bench.systems import Ours
+from qa.encoders.embeddings import Embedder
+from qa.evaluation.evaluate import evaluate_service
+from qa.service import Service, build_service
+
+SQUAD_V2 = DATASETS / "squad-v2.0" / "dev-v2.0.json"
+GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold-seeds.jsonl"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def unanswerable_questions(path: Path, squad: Path, n: int, seed: int) -> list[str]:
+    """``n`` of SQuAD 2.0's unanswerable questions on v1.1 dev's held-out articles, drawn
+    with a seeded generator (v2.0 holds 35 of v1.1's articles, matched by title)."""
+    titles = [a["title"] for a in json.loads(squad.read_text())["data"]]
+    pool = [
+        qa["question"]
+        for article in json.loads(path.read_text())["data"]
+        if titles.index(article["title"]) in HELD_OUT
+        for paragraph in article["paragraphs"]
+        for qa in paragraph["qas"]
+        if qa.get("is_impossible")
+    ]
+    return random.Random(seed).sample(pool, min(n, len(pool))) if n > 0 else pool
+
+
+def unanswerable(squad: Dataset, squad_path: Path, n: int, seed: int) -> dict[str, Any]:
+    """Our service over the SQuAD benchmark's store: the share of the questions declined."""
+    directory = store_dir(squad, fresh=False)
+    service = build_service(settings_for(directory, squad.name), Embedder())
+    ours = Ours(service)
+    questions = unanswerable_questions(SQUAD_V2, squad_path, n, seed)
+    declined = [not ours.ask(q).answered for q in questions]
+    print(f"  SQuAD 2.0 unanswerable: {sum(declined)}/{len(declined)} declined", file=sys.stderr)
+    return {
+        "questions": len(questions),
+        "declined": round(sum(declined) / len(declined), 3),
+        "seed": seed,
+    }
+
+
+def _archive(squad_path: Path) -> Dataset:
+    """Every SQuAD dev paragraph and every RealTime QA gold article, as one corpus."""
+    articles = load_squad(squad_path).articles + load_realtimeqa().articles
+    unique = list({a.id: a for a in articles}.values())
+    return Dataset("archive", unique, [])
+
+
+def _seeds_report(service: Service, out: Path) -> dict[str, Any]:
+    """``qa eval`` of the seeds gold over ``service``, with the answers that cite an
+    article that is not a seed."""
+    report = evaluate_service(service, GOLD, out)
+    seeds = {d.id for d in service.store.documents(text=False) if d.origin}
+    unrelated = [
+        row["id"]
+        for row in report["questions"]
+        if any(c["document_id"] not in seeds for c in row["citations"])
+    ]
+    overall = report["overall"]
+    return {
+        "documents": service.store.counts()[0],
+        "answer_accuracy": overall["answer_accuracy"],
+        "abstention": overall["abstention"],
+        "false_abstention": overall["false_abstention"],
+        "answers_citing_unrelated": len(unrelated),
+        "unrelated_ids": unrelated,
+        "latency_p50_ms": overall["latency_p50_ms"],
+    }
+
+
+def seeds_in_archive(squad_path: Path) -> dict[str, Any]:
+    """The seeds gold over the seeds alone (a fresh store) and over the seeds plus the
+    archive (cached under ``.cache/bench-archive-*``: the archive, then the seeds)."""
+    embedder = Embedder()
+    archive = _archive(squad_path)
+    directory = store_dir(archive, fresh=False)
+    build_ours(archive, directory, embedder)
+    big = build_service(settings_for(directory, archive.name), embedder)
+    big.ingest_paths([SEEDS])
+    with tempfile.TemporaryDirectory(prefix="bench-seeds-") as alone:
+        small = build_service(settings_for(Path(alone), "seeds"), embedder)
+        small.ingest_paths([SEEDS])
+        result = {
+            "seeds_alone": _seeds_report(small, Path(alone) / "report"),
+            "seeds_in_archive": _seeds_report(big, Path(alone) / "report-archive"),
+            "archive_articles": len(archive.articles),
+        }
+    print(f"  seeds in the archive: {result}", file=sys.stderr)
+    return result
+
+
+def markdown(data: dict[str, Any]) -> list[str]:
+    """The two sets' tables, for ``quality.md``."""
+    lines: list[str] = []
+    if data.get("squad_unanswerable"):
+        u = data["squad_unanswerable"]
+        lines += [
+            "## SQuAD 2.0's unanswerable questions, held-out articles 36-47",
+            "",
+            f"{u['questions']} questions (seed {u['seed']}) written to look answerable from "
+            "their paragraph, asked of the whole SQuAD dev corpus as `POST /chat` asks them: "
+            f"ours declined **{cell(u['declined'])}** of them.",
+            "",
+        ]
+    if data.get("seeds_archive"):
+        s = data["seeds_archive"]
+        fields = [*("documents", "answer_accuracy", "abstention", "false_abstention")]
+        fields += ["answers_citing_unrelated", "latency_p50_ms"]
+        rows = [
+            [name.replace("_", " "), *(r[f] for f in fields)]
+            for name, r in s.items()
+            if isinstance(r, dict)
+        ]
+        lines += [
+            "## The seeds gold in a newsroom's archive",
+            "",
+            f"`eval/gold-seeds.jsonl` by `qa eval`'s code over the seeds alone and over the "
+            f"seeds plus {s['archive_articles']:,} unrelated real articles (every SQuAD dev "
+            "paragraph and RealTime QA gold article).",
+            "",
+            *table(
+                [
+                    *("store", "documents", "accuracy", "abstention", "false abstention"),
+                    *("answers citing an unrelated article", "p50 ms"),
+                ],
+                rows,
+            ),
+            "",
+        ]
+    return lines
