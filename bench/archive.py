@@ -24,7 +24,10 @@ from bench.stores import build_ours, settings_for, store_dir
 from bench.systems import Ours
 from qa.encoders.embeddings import Embedder
 from qa.evaluation.evaluate import evaluate_service
+from qa.ingest import files, parse
+from qa.models import Article
 from qa.service import Service, build_service
+from qa.settings import Settings
 
 SQUAD_V2 = DATASETS / "squad-v2.0" / "dev-v2.0.json"
 GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold-seeds.jsonl"
@@ -68,6 +71,12 @@ def _archive(squad_path: Path) -> Dataset:
     return Dataset("archive", unique, [])
 
 
+def _seeds() -> list[Article]:
+    """The seed files' articles, as ``qa ingest`` reads them (their origin, its path)."""
+    limit = Settings().max_file_bytes
+    return [a for p in files([SEEDS]) for a in parse(p.name, p.read_bytes(), limit, str(p))]
+
+
 def _seeds_report(service: Service, out: Path) -> dict[str, Any]:
     """``qa eval`` of the seeds gold over ``service``, with the answers that cite an
     article that is not a seed."""
@@ -92,13 +101,13 @@ def _seeds_report(service: Service, out: Path) -> dict[str, Any]:
 
 def seeds_in_archive(squad_path: Path) -> dict[str, Any]:
     """The seeds gold over the seeds alone (a fresh store) and over the seeds plus the
-    archive (cached under ``.cache/bench-archive-*``: the archive, then the seeds)."""
+    archive (cached under ``.cache/bench-archive-*``)."""
     embedder = Embedder()
     archive = _archive(squad_path)
-    directory = store_dir(archive, fresh=False)
-    build_ours(archive, directory, embedder)
-    big = build_service(settings_for(directory, archive.name), embedder)
-    big.ingest_paths([SEEDS])
+    both = Dataset("archive", archive.articles + _seeds(), [])
+    directory = store_dir(both, fresh=False)
+    build_ours(both, directory, embedder)
+    big = build_service(settings_for(directory, both.name), embedder)
     with tempfile.TemporaryDirectory(prefix="bench-seeds-") as alone:
         small = build_service(settings_for(Path(alone), "seeds"), embedder)
         small.ingest_paths([SEEDS])

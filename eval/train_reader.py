@@ -83,8 +83,6 @@ def train(args: argparse.Namespace) -> Path:
     from transformers import AutoTokenizer, BertForQuestionAnswering
 
     final = args.work / "final"
-    if (final / "config.json").exists():
-        return final
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -102,6 +100,8 @@ def train(args: argparse.Namespace) -> Path:
     # from a shipped reader, the recipe so far is in the weights; the optimiser starts afresh
     skip = round(args.start_epoch * per_epoch) if start != base else 0
     step = _resume(checkpoint, (model, optimizer, schedule), device, skip)
+    if step >= len(plan) and (final / "config.json").exists():
+        return final  # trained to the end of this plan; a longer --epochs goes on
     print(f"{len(data[0])} examples, {len(plan)} steps of {args.batch}", flush=True)
     model.train()
     started, losses = time.time(), []
