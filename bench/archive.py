@@ -11,17 +11,17 @@
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.data import DATASETS, HELD_OUT, Dataset, load_realtimeqa, load_squad
+from bench.data import HELD_OUT, Dataset, load_realtimeqa, load_squad
 from bench.report import cell, table
 from bench.stores import build_ours, settings_for, store_dir
 from bench.systems import Ours
+from eval.reader_data import SQUAD_V2, squad2
 from qa.encoders.embeddings import Embedder
 from qa.evaluation.evaluate import evaluate_service
 from qa.ingest import files, parse
@@ -29,23 +29,14 @@ from qa.models import Article
 from qa.service import Service, build_service
 from qa.settings import Settings
 
-SQUAD_V2 = DATASETS / "squad-v2.0" / "dev-v2.0.json"
 GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold-seeds.jsonl"
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 
-def unanswerable_questions(path: Path, squad: Path, n: int, seed: int) -> list[str]:
+def unanswerable_questions(squad: Path, n: int, seed: int) -> list[str]:
     """``n`` of SQuAD 2.0's unanswerable questions on v1.1 dev's held-out articles, drawn
-    with a seeded generator (v2.0 holds 35 of v1.1's articles, matched by title)."""
-    titles = [a["title"] for a in json.loads(squad.read_text())["data"]]
-    pool = [
-        qa["question"]
-        for article in json.loads(path.read_text())["data"]
-        if titles.index(article["title"]) in HELD_OUT
-        for paragraph in article["paragraphs"]
-        for qa in paragraph["qas"]
-        if qa.get("is_impossible")
-    ]
+    with a seeded generator."""
+    pool = [q for q, _, answers in squad2(SQUAD_V2, squad, HELD_OUT) if not answers]
     return random.Random(seed).sample(pool, min(n, len(pool))) if n > 0 else pool
 
 
@@ -54,7 +45,7 @@ def unanswerable(squad: Dataset, squad_path: Path, n: int, seed: int) -> dict[st
     directory = store_dir(squad, fresh=False)
     service = build_service(settings_for(directory, squad.name), Embedder())
     ours = Ours(service)
-    questions = unanswerable_questions(SQUAD_V2, squad_path, n, seed)
+    questions = unanswerable_questions(squad_path, n, seed)
     declined = [not ours.ask(q).answered for q in questions]
     print(f"  SQuAD 2.0 unanswerable: {sum(declined)}/{len(declined)} declined", file=sys.stderr)
     return {

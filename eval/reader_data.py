@@ -84,19 +84,28 @@ class Example:
     end: int
 
 
-def unanswerable(v2: Path, dev: Path, scope: range) -> list[Example]:
-    """SQuAD 2.0's unanswerable questions on the v1.1 dev articles in ``scope`` (v2.0 holds 35
-    of them, matched by title), each with its paragraph, pointing at [CLS]."""
+Squad2 = tuple[str, str, tuple[str, ...]]  # question, paragraph, answers (none: unanswerable)
+
+
+def squad2(v2: Path, dev: Path, scope: range) -> list[Squad2]:
+    """SQuAD 2.0's questions on the v1.1 dev articles in ``scope`` (v2.0 holds 35 of them,
+    matched by title), in file order."""
     titles = [a["title"] for a in json.loads(dev.read_text())["data"]]
-    out = []
-    for article in json.loads(v2.read_text())["data"]:
-        if titles.index(article["title"]) not in scope:
-            continue
-        for paragraph in article["paragraphs"]:
-            for qa in paragraph["qas"]:
-                if qa.get("is_impossible"):
-                    out.append(Example(qa["question"], paragraph["context"], -1, -1))
-    return out
+    return [
+        (qa["question"], p["context"], tuple(dict.fromkeys(a["text"] for a in qa["answers"])))
+        for article in json.loads(v2.read_text())["data"]
+        if titles.index(article["title"]) in scope
+        for p in article["paragraphs"]
+        for qa in p["qas"]
+    ]
+
+
+def unanswerable(v2: Path, dev: Path, scope: range) -> list[Example]:
+    """SQuAD 2.0's unanswerable questions on the dev articles in ``scope``, each with its
+    paragraph, pointing at [CLS]."""
+    return [
+        Example(q, context, -1, -1) for q, context, answers in squad2(v2, dev, scope) if not answers
+    ]
 
 
 def _holds_answer(q: Question, text: str) -> bool:

@@ -11,31 +11,16 @@ answer" as right for an unanswerable question and wrong for the others. Written 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from eval.reader_data import DATASET, SQUAD_V2, TEST, TUNE
+from eval.reader_data import DATASET, SQUAD_V2, TEST, TUNE, Squad2, squad2
 from eval.reader_weights import write_config
 from qa.answer.reader import Reader
 
-Item = tuple[str, str, tuple[str, ...]]  # question, paragraph, answers (none: unanswerable)
 
-
-def items(v2: Path, dev: Path, scope: range) -> list[Item]:
-    """SQuAD 2.0's questions on the v1.1 dev articles in ``scope`` (matched by title)."""
-    titles = [a["title"] for a in json.loads(dev.read_text())["data"]]
-    return [
-        (qa["question"], p["context"], tuple(dict.fromkeys(a["text"] for a in qa["answers"])))
-        for article in json.loads(v2.read_text())["data"]
-        if titles.index(article["title"]) in scope
-        for p in article["paragraphs"]
-        for qa in p["qas"]
-    ]
-
-
-def _read(reader: Reader, rows: list[Item]) -> tuple[list[str], np.ndarray]:
+def _read(reader: Reader, rows: list[Squad2]) -> tuple[list[str], np.ndarray]:
     """Each question's best span and its margin over its paragraph's "no answer"."""
     texts, margins = [], []
     for question, context, _ in rows:
@@ -46,7 +31,7 @@ def _read(reader: Reader, rows: list[Item]) -> tuple[list[str], np.ndarray]:
 
 
 def _scores(
-    rows: list[Item], texts: list[str], margins: np.ndarray, threshold: float
+    rows: list[Squad2], texts: list[str], margins: np.ndarray, threshold: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """SQuAD 2.0's EM and F1 of each question at ``threshold``."""
     from bench.metrics import best_f1, exact_match
@@ -63,10 +48,10 @@ def _scores(
     return np.array(em), np.array(f1)
 
 
-def squad2(out: Path, v2: Path = SQUAD_V2, dev: Path = DATASET) -> dict:
+def measure(out: Path, v2: Path = SQUAD_V2, dev: Path = DATASET) -> dict:
     """The threshold chosen on articles 32-35 and the held-out figures on 36-47."""
     reader = Reader.load(out)
-    tune_rows, test_rows = items(v2, dev, TUNE), items(v2, dev, TEST)
+    tune_rows, test_rows = squad2(v2, dev, TUNE), squad2(v2, dev, TEST)
     texts, margins = _read(reader, tune_rows)
     candidates = np.quantile(margins[np.isfinite(margins)], np.linspace(0.01, 0.99, 99))
     tuned = {float(t): float(_scores(tune_rows, texts, margins, t)[1].mean()) for t in candidates}

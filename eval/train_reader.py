@@ -50,7 +50,7 @@ from eval.reader_data import (
     training_questions,
     unanswerable,
 )
-from eval.reader_squad2 import squad2
+from eval.reader_squad2 import measure
 from eval.reader_tune import evaluate, tune
 from eval.reader_weights import export, save_dequantized, save_model, write_config
 from qa.encoders.embeddings import resolve_model
@@ -277,7 +277,7 @@ def main() -> None:
         print(json.dumps(tune(args.out, args)), flush=True)
     if args.phase in ("all", "evaluate"):
         print(json.dumps(evaluate(args.out, args)), flush=True)
-        print(json.dumps(squad2(args.out)), flush=True)
+        print(json.dumps(measure(args.out)), flush=True)
 
 
 if __name__ == "__main__":

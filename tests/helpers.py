@@ -113,10 +113,11 @@ class Server:
         stop(self.process)
 
 
-def serve_command(port: int) -> list[str]:
-    """``qa serve`` on loopback, through the CLI's typer app."""
+def serve_command(port: int, *options: str) -> list[str]:
+    """``qa serve`` on loopback, through the CLI's typer app (``options``: more of its own)."""
     cli = "from qa.cli import app; app()"
-    return [sys.executable, "-c", cli, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port), *options]
+    return [sys.executable, "-c", cli, *serve]
 
 
 def uvicorn_command(port: int) -> list[str]:

@@ -23,7 +23,7 @@ from qa.encoders.embeddings import Embedder
 from qa.evaluation.evaluate import evaluate_service
 from qa.service import build_service
 from qa.settings import Settings
-from tests.helpers import PROPAGANDA, ROOT, Server, copy_store, running_server
+from tests.helpers import PROPAGANDA, ROOT, Server, copy_store, running_server, serve_command
 from tests.servers import REDIS, redis_server
 
 KEY = "hostile-test-key"
@@ -153,13 +153,9 @@ def server(
         if config == "two-workers":  # one count for both workers (README, "Limits")
             assert REDIS, "no redis-server (make tools installs it)"
             env.setenv("QA_RATE_LIMIT_STORAGE", stack.enter_context(redis_server(workdir)))
-
-        def command(port: int) -> list[str]:
-            cli = "from qa.cli import app; app()"
-            serve = ["serve", "--host", "127.0.0.1", "--port", str(port), *workers]
-            return [sys.executable, "-c", cli, *serve]
-
-        started = stack.enter_context(running_server(command, store, workdir))
+        started = stack.enter_context(
+            running_server(lambda port: serve_command(port, *workers), store, workdir)
+        )
         yield started, ({"Authorization": f"Bearer {KEY}"} if config == "key" else {})
         log = started.output
     assert "Traceback" not in log and " 500 " not in log, log
