@@ -1,7 +1,8 @@
 """The answer's choices, made on news and on SQuAD, never on the seeds gold: the weights of
 ``qa.answer.evidence.SentenceModel`` (which sentence answers), its ``answer`` threshold (whether any
-does), its ``span`` threshold (whether the span leads as the short answer) and its ``differ``
-share (when another article's answer makes "the articles differ").
+does), its ``span`` threshold (whether the span leads as the short answer), its ``join``
+threshold (whether another article is heard beside it) and its ``differ`` share (when
+another article's answer makes "the articles differ").
 
 The questions are SQuAD articles 32-35 (each also without the passages that answer it)
 and RealTime QA's weeks 2022-06-17 to 2022-08-26, asked as ``/chat`` asks them
@@ -28,7 +29,7 @@ from sklearn.model_selection import GroupKFold
 from eval.answer_data import Row, collect
 from eval.reader_weights import write_config
 from qa.answer.evidence import FEATURES, is_open
-from qa.answer.extractive import Other, between
+from qa.answer.extractive import Other, heard
 from qa.answer.reader import SHIPPED
 
 FOLDS = 5
@@ -104,44 +105,77 @@ def span_threshold(rows: list[Row], chances: Chances, answer: float) -> float:
     return MARGINS[-1]
 
 
-def differ_rate(
-    rows: list[Row], chances: Chances, answer: float, span: float, share: float
-) -> dict[str, float]:
-    """Per set, the share of the answered answerable questions that the answerer would say
-    "the articles differ" on at ``share`` (``SentenceModel.differ``): another document's
-    likeliest sentence, as likely to answer as ``share`` of the best one, sure of a span
-    of the same kind that does not agree with the best span. SQuAD's paragraphs never
-    contradict each other, so there every one is false."""
-    rates = {}
-    for name in dict.fromkeys(r.set for r in rows):
-        said = [
-            _differs(r, p, answer, span, share)
-            for r, p in zip(rows, chances, strict=True)
-            if r.set == name and r.answerable and len(p) and p.max() >= answer
-        ]
-        rates[name] = round(float(np.mean(said)), 4) if said else 0.0
-    return rates
+Choice = tuple[float, float, float, float]  # answer, span, join, differ
 
 
-def _differs(r: Row, p: np.ndarray, answer: float, span: float, share: float) -> bool:
-    """Whether the answerer's rule between articles (``qa.answer.extractive.between``) says
-    "the articles differ" on this row."""
+def joined(r: Row, p: np.ndarray, choice: Choice) -> tuple[list[int], bool]:
+    """As the answerer's rule between articles (``qa.answer.extractive.heard``) does it on
+    this answered row: the sentences of the other articles heard, and whether they differ."""
+    answer, span, join, share = choice
     order = [int(i) for i in np.argsort(-p)]
-    best = r.candidates[order[0]]
-    if best.span is None or not _sure(r, order[0], span):
-        return False
+    first = order[0]
 
     def doc(i: int) -> str:
         return r.documents[r.candidates[i].passage]
 
-    likely = [i for i in order[1:] if p[i] >= answer and doc(i) != doc(order[0])]
+    sure = _sure(r, first, span)
+    more = not sure and len(order) > 1 and p[order[1]] >= answer and doc(order[1]) == doc(first)
+    likely = [i for i in order[1:] if p[i] >= join and doc(i) != doc(first)]
     others = [Other(doc(i), float(p[i]), r.candidates[i].span, _sure(r, i, span)) for i in likely]
-    return between(best.span, float(p[order[0]]), others, share)[1] is not None
+    short = r.candidates[first].span if sure else None
+    heard_, differ = heard(short, float(p[first]), others, share, 2 - more)
+    return [likely[i] for i, _ in heard_], differ
 
 
-def simulate(rows: list[Row], chances: Chances, answer: float, span: float) -> dict:
+def answered(
+    rows: list[Row], chances: Chances, answer: float, name: str
+) -> list[tuple[Row, np.ndarray]]:
+    """The answerable questions of set ``name`` that are answered at ``answer``."""
+    return [
+        (r, p)
+        for r, p in zip(rows, chances, strict=True)
+        if r.set == name and r.answerable and len(p) and p.max() >= answer
+    ]
+
+
+def differ_rate(rows: list[Row], chances: Chances, choice: Choice) -> dict[str, float]:
+    """Per set, the share of the answered answerable questions that the answerer would say
+    "the articles differ" on. SQuAD's paragraphs never contradict each other, so there
+    every one is false."""
+    rates = {}
+    for name in dict.fromkeys(r.set for r in rows):
+        said = [joined(r, p, choice)[1] for r, p in answered(rows, chances, choice[0], name)]
+        rates[name] = round(float(np.mean(said)), 4) if said else 0.0
+    return rates
+
+
+def join_scores(rows: list[Row], chances: Chances, choice: Choice) -> dict[str, float]:
+    """Per set, how well other articles are heard: the share of the sentences heard that
+    hold an answer (precision), the share of the answered questions with another article
+    whose sentence holds one in which one is heard (recall), and their harmonic mean."""
+    out = {}
+    for name in dict.fromkeys(r.set for r in rows):
+        heard_holds, found, could = [], 0, 0
+        for r, p in answered(rows, chances, choice[0], name):
+            first = r.documents[r.candidates[int(np.argmax(p))].passage]
+            holds = [r.holds[i] for i in joined(r, p, choice)[0]]
+            heard_holds += holds
+            could += any(
+                h and r.documents[c.passage] != first
+                for c, h in zip(r.candidates, r.holds, strict=True)
+            )
+            found += any(holds)
+        precision = float(np.mean(heard_holds)) if heard_holds else 0.0
+        recall = found / could if could else 0.0
+        f = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out[name] = round(f, 4)
+    return out
+
+
+def simulate(rows: list[Row], chances: Chances, choice: Choice) -> dict:
     """Per set, as the answerer would do it: answered, right (a quoted sentence holds the
     answer), abstained when unanswerable, and the short answer's F1."""
+    answer, span = choice[:2]
     out = {}
     for name in dict.fromkeys(r.set for r in rows):
         got = [(r, p) for r, p in zip(rows, chances, strict=True) if r.set == name]
@@ -156,7 +190,9 @@ def simulate(rows: list[Row], chances: Chances, answer: float, span: float) -> d
                 continue
             order = np.argsort(-p)
             second = len(p) > 1 and p[order[1]] >= answer and not _sure(r, order[0], span)
-            quoted = order[: 1 + second]
+            docs = [r.documents[r.candidates[i].passage] for i in order[:2]]
+            same = second and docs[0] == docs[-1]
+            quoted = [*order[: 1 + same], *(joined(r, p, choice)[0] if says else [])]
             right.append(says and any(r.holds[i] for i in quoted))
             f1s.append(r.span_f1[order[0]] if says and _sure(r, order[0], span) else 0.0)
         out[name] = {
@@ -180,7 +216,9 @@ def choose(rows: list[Row]) -> dict:
     model, chances = fit(rows)
     answer = balanced(rows, chances)
     span = span_threshold(rows, chances, answer)
-    rates = {x: differ_rate(rows, chances, answer, span, x) for x in SHARES}
+    scores = {t: join_scores(rows, chances, (answer, span, t, 1.0)) for t in GRID}
+    join = max(GRID, key=lambda t: (np.mean(list(scores[t].values())), -t))
+    rates = {x: differ_rate(rows, chances, (answer, span, join, x)) for x in SHARES}
     differ = min((x for x in SHARES if rates[x]["squad"] <= MAX_DIFFER), default=SHARES[-1])
     return {
         "features": list(FEATURES),
@@ -188,13 +226,15 @@ def choose(rows: list[Row]) -> dict:
         "bias": round(float(model.intercept_[0]), 5),
         "answer": answer,
         "span": span,
+        "join": join,
         "differ": differ,
         "tune": {
+            "join_f1_by_threshold": {str(t): v for t, v in scores.items() if t <= 0.5},
             "differ_rate_by_share": {str(x): v for x, v in rates.items()},
             "questions": dict(
                 Counter(f"{r.set} {'answerable' if r.answerable else 'unanswerable'}" for r in rows)
             ),
-            "held_out_folds": simulate(rows, chances, answer, span),
+            "held_out_folds": simulate(rows, chances, (answer, span, join, differ)),
         },
     }
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, StrictFloat, StrictInt
 
 
 def content_id(*parts: str, length: int = 16) -> str:
@@ -63,14 +63,25 @@ class Chunk(BaseModel):
     text: str
 
 
-class Passage(BaseModel):
-    """A retrieved chunk with its document's metadata and a relevance score."""
+def _not_a_number(value: Any) -> Any:  # pydantic would read a number as Unix time
+    if isinstance(value, int | float):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
 
-    chunk_id: str
+
+class Cited(BaseModel):
+    """Which article: its id, title, outlet and date (where it gives one)."""
+
     document_id: str
     title: str
     source: str | None = None
-    published: date | None = None
+    published: Annotated[date | None, BeforeValidator(_not_a_number)] = None
+
+
+class Passage(Cited):
+    """A retrieved chunk with its document's metadata and a relevance score."""
+
+    chunk_id: str
     text: str
     start: int
     end: int
@@ -82,11 +93,9 @@ class Passage(BaseModel):
     def of(cls, chunk: Chunk, document: Document, score: float = 0.0) -> Passage:
         """The chunk as a passage, with its document's title, source and date."""
         return cls(
+            **document.model_dump(include={"title", "source", "published"}),
             chunk_id=chunk.id,
             document_id=chunk.document_id,
-            title=document.title,
-            source=document.source,
-            published=document.published,
             text=chunk.text,
             start=chunk.start,
             end=chunk.end,
@@ -127,34 +136,15 @@ class Filters(BaseModel):
 Tier = Literal["span", "sentence", "generated", "none"]
 
 
-class Turn(BaseModel):
-    role: Literal["user", "assistant"]
-    content: str
-
-
-class Question(BaseModel):
-    """What the chain answers: a question, the conversation before it, how many passages
-    to read (None: the configured ``QA_K``) and which articles to read them from."""
-
-    text: str
-    history: list[Turn] = Field(default_factory=list)
-    k: int | None = None
-    filters: Filters | None = None
-
-
-class Citation(BaseModel):
-    n: int
-    document_id: str
-    title: str
-    source: str | None = None  # the outlet
-    published: date | None = None  # its date, where the article gives one
+class Citation(Cited):  # strict numbers: a client may send these back in a Turn
+    n: StrictInt
     quote: str
-    start: int
-    end: int
-    score: float
+    start: StrictInt
+    end: StrictInt
+    score: StrictFloat
     # the short answer inside the quote, as document offsets (None: the quote holds none)
-    answer_start: int | None = None
-    answer_end: int | None = None
+    answer_start: StrictInt | None = None
+    answer_end: StrictInt | None = None
 
     @classmethod
     def of(
@@ -166,14 +156,10 @@ class Citation(BaseModel):
         score: float,
         answer: tuple[int, int] | None = None,
     ) -> Citation:
-        """Citation ``n`` of ``quote``, found at ``start`` in ``passage``'s document, with
-        the document offsets of the short answer it holds, if any."""
+        """Citation ``n`` of ``quote`` at ``start`` in its document; ``answer``: the short's."""
         return cls(
+            **passage.model_dump(include=set(Cited.model_fields)),
             n=n,
-            document_id=passage.document_id,
-            title=passage.title,
-            source=passage.source,
-            published=passage.published,
             quote=quote,
             start=start,
             end=start + len(quote),
@@ -183,9 +169,25 @@ class Citation(BaseModel):
         )
 
 
+class Finding(Cited):
+    """What one article says in answer: its quoted sentences (as cited), its short answer
+    with document offsets where the reader is sure of one, how likely it is to answer (0 to
+    1; None for a generated answer), and its near-copies (other outlets) that say the same."""
+
+    quotes: list[Citation] = Field(max_length=20)
+    short_answer: str | None = None
+    answer_start: StrictInt | None = None
+    answer_end: StrictInt | None = None
+    chance: StrictFloat | None = None
+    copies: list[Finding] = Field(default_factory=list, max_length=20)
+
+    @property
+    def numbers(self) -> list[int]:  # the citation numbers of its and its copies' quotes
+        return [q.n for f in (self, *self.copies) for q in f.quotes]
+
+
 class Sentence(BaseModel):
-    """A sentence of a generated answer, the citations that support it (their ``n``), and
-    whether any does: an unsupported sentence is kept but marked."""
+    """A generated answer's sentence, its citations' ``n``; an unsupported one is marked."""
 
     text: str
     citations: list[int] = Field(default_factory=list)
@@ -198,31 +200,51 @@ class Answer(BaseModel):
     answer: str
     answered: bool
     standalone_question: str
-    # the words that answer, as the reader found them in the first citation (None: abstained
-    # or a generated answer)
+    # the first finding's short answer (None: abstained, unsure, or a generated answer)
     short_answer: str | None = None
     # two articles give different answers; each is cited with its own
     sources_differ: bool = False
     tier: Tier = Field(
         default="none",
         description=(
-            'How it answers: "span", the short answer inside its quoted, cited sentence; '
-            '"sentence", quoted, cited sentences that answer, with no short answer (the '
-            "reader is unsure of any span, or none answers in a word: yes/no, why); "
-            '"generated", the language model\'s answer; "none", the articles don\'t say.'
+            'How it answers: "span", a short answer in its quoted, cited sentence; "sentence", '
+            "quoted, cited sentences, no short answer (none is sure, or none answers in a "
+            'word: yes/no, why); "generated", a language model\'s; "none", the articles don\'t say.'
         ),
     )
     citations: list[Citation] = Field(default_factory=list)
+    findings: list[Finding] = Field(
+        default_factory=list,
+        description=(
+            "What each article that answers says (at most 3, likeliest first): its quoted "
+            "sentences (as in citations), its short answer at document offsets when sure, its "
+            "chance of answering, its near-copies (other outlets). The text is rendered from them."
+        ),
+    )
     related: list[Citation] = Field(
         default_factory=list,
         description=(
-            'Tier "none" only: the passages most likely to bear on the question (at most 3, '
-            "likeliest first), each the likeliest sentence of its passage, quoted at its "
-            "document offsets like a citation. Where to look, not an answer."
+            'Tier "none" only: where to look, not an answer: the likeliest sentence of each of the '
+            "passages most likely to bear on the question (at most 3, likeliest first), quoted "
+            "at its document offsets like a citation."
         ),
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
-    # "extractive", "llm", or "extractive (fallback)" when the model failed
-    answerer: str = "extractive"
+    answerer: str = "extractive"  # "llm", or "extractive (fallback)" when the model failed
     # the generated answer's sentences as checked (empty for the extractive answerer)
     sentences: list[Sentence] = Field(default_factory=list)
+
+
+class Turn(BaseModel):  # an answer's findings, as returned: follow-ups read them, not text
+    role: Literal["user", "assistant"]
+    content: str
+    findings: list[Finding] = Field(default_factory=list, max_length=20)
+
+
+class Question(BaseModel):
+    """A question, the conversation before it, how many passages to read (None: ``QA_K``)."""
+
+    text: str
+    history: list[Turn] = Field(default_factory=list)
+    k: int | None = None
+    filters: Filters | None = None

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qa.models import Article
+from qa.models import Article, Citation, Finding, Turn
 from qa.processes import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +84,17 @@ def check_citations(answer: dict[str, Any], documents: dict[str, str]) -> None:
         if citation.get("answer_start") is not None:  # the short answer lies inside the quote
             assert citation["start"] <= citation["answer_start"] < citation["answer_end"]
             assert citation["answer_end"] <= citation["end"]
+    # each finding holds citations of the answer, of its own article (its copies' of theirs),
+    # and its short answer is its document's text at its offsets
+    cited = {c["n"]: c for c in answer["citations"]}
+    for finding in answer.get("findings", []):
+        for f in [finding, *finding["copies"]]:
+            assert all(
+                cited[q["n"]] == q and q["document_id"] == f["document_id"] for q in f["quotes"]
+            )
+            if f["short_answer"] is not None:
+                text = documents[f["document_id"]]
+                assert text[f["answer_start"] : f["answer_end"]] == f["short_answer"]
 
 
 class Server:
@@ -165,3 +176,14 @@ BAD_FILES = {
     "bad-date.jsonl": (b'{"title": "T", "text": "Body.", "published": "2024-02-30"}\n', "date"),
     "sheet.xlsx": (b"PK\x03\x04", "unsupported"),
 }
+
+
+def answer_turn(short: str | None, quote: str, content: str = "(not read)") -> Turn:
+    """An assistant turn whose one finding quotes ``quote``, with ``short`` in it."""
+    at = quote.find(short) if short else -1
+    cited = Citation(
+        n=1, document_id="d", title="t", quote=quote, start=0, end=len(quote), score=1.0,
+        answer_start=at if short else None, answer_end=at + len(short) if short else None,
+    )  # fmt: skip
+    finding = Finding(document_id="d", title="t", quotes=[cited], short_answer=short)
+    return Turn(role="assistant", content=content, findings=[finding])

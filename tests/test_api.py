@@ -34,7 +34,7 @@ from tests.helpers import (
 UPLOAD_LIMIT = 20_000
 ANSWER_KEYS = {
     "answer", "answered", "standalone_question", "citations", "timings_ms", "answerer", "sentences",
-    "short_answer", "sources_differ", "tier", "related",
+    "short_answer", "sources_differ", "tier", "related", "findings",
 }  # fmt: skip
 PASSAGE_KEYS = {"chunk_id", "document_id", "title", "source", "text", "start", "end", "score"}
 CITATION_KEYS = {
@@ -160,7 +160,7 @@ def test_each_tier_over_http(shared: TestClient, question: str, tier: str) -> No
         if tier == "sentence":
             assert c["answer_start"] is None and c["answer_end"] is None
     if tier == "none":
-        assert answer["answer"] == "The articles don't say."
+        assert answer["answer"] == "The articles don't say." and answer["findings"] == []
     # a declined question points to where to look; an answer needs no such pointer
     assert (1 <= len(answer["related"]) <= 3) is (tier == "none")
     for r in answer["related"]:
@@ -172,7 +172,7 @@ def test_chat_uses_history_k_and_filters(client: TestClient) -> None:
     first = client.post("/chat", json={"message": PROPAGANDA}).json()
     history = [{"role": "user", "content": "Hello"}] * 9 + [
         {"role": "user", "content": PROPAGANDA},
-        {"role": "assistant", "content": first["answer"]},
+        {"role": "assistant", "content": first["answer"], "findings": first["findings"]},
     ]  # over max_history_turns (4): only the last turns are used
     follow = client.post("/chat", json={"message": "Where was he?", "history": history, "k": 3})
     assert follow.status_code == 200

@@ -46,7 +46,7 @@ def test_ask_json_is_the_chat_object(store: Path) -> None:
     answer = json.loads(result.stdout)
     assert set(answer) == {
         "answer", "answered", "standalone_question", "citations", "timings_ms", "answerer",
-        "sentences", "short_answer", "sources_differ", "tier", "related",
+        "sentences", "short_answer", "sources_differ", "tier", "related", "findings",
     }  # fmt: skip
     assert answer["answerer"] == "extractive" and answer["sentences"] == []
     assert answer["answered"] and "Brian Hook" in answer["answer"]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from eval.answer_data import Row
-from eval.answer_tune import balanced, differ_rate, span_threshold
+from eval.answer_tune import balanced, differ_rate, join_scores, span_threshold
 from qa.answer.evidence import FEATURES, Candidate, SentenceModel, candidates, is_open
 from qa.answer.reader import SHIPPED, Reader
 from qa.answer.reading import Span
@@ -105,9 +105,26 @@ def test_the_span_threshold_shows_spans_right_at_least_half_the_time() -> None:
 def test_differ_is_counted_only_for_a_sure_fact_of_the_same_kind() -> None:
     # another document's likeliest sentence, sure of another name: a false "differ"
     rows = [_row("a", True, [9.0, 8.0], [True, False])]
-    assert differ_rate(rows, [np.array([0.9, 0.8])], 0.5, 6.0, 0.5) == {"a": 1.0}
-    # not nearly as likely as the best: no "differ"
-    assert differ_rate(rows, [np.array([0.9, 0.8])], 0.5, 6.0, 0.95) == {"a": 0.0}
+    chances = [np.array([0.9, 0.8])]
+    assert differ_rate(rows, chances, (0.5, 6.0, 0.5, 0.5)) == {"a": 1.0}
+    # not nearly as likely as the best: heard, but no "differ"
+    assert differ_rate(rows, chances, (0.5, 6.0, 0.5, 0.95)) == {"a": 0.0}
+    # not likely enough to join: not heard at all
+    assert differ_rate(rows, chances, (0.5, 6.0, 0.85, 0.5)) == {"a": 0.0}
     # not sure of its span: no "differ"
     rows = [_row("a", True, [9.0, 4.0], [True, False])]
-    assert differ_rate(rows, [np.array([0.9, 0.8])], 0.5, 6.0, 0.5) == {"a": 0.0}
+    assert differ_rate(rows, chances, (0.5, 6.0, 0.5, 0.5)) == {"a": 0.0}
+
+
+def test_joining_is_scored_by_the_articles_heard_that_answer() -> None:
+    rows = [
+        _row("a", True, [9.0, 8.0], [True, True]),  # another article answers too
+        _row("a", True, [9.0, 8.0], [True, False]),  # another article is beside the point
+    ]
+    chances = [np.array([0.9, 0.6]), np.array([0.9, 0.4])]
+    # at 0.5 only the one that answers is heard: precision 1, recall 1
+    assert join_scores(rows, chances, (0.5, 6.0, 0.5, 1.0)) == {"a": 1.0}
+    # at 0.3 the other is heard too: precision 1/2, recall 1, F1 2/3
+    assert join_scores(rows, chances, (0.5, 6.0, 0.3, 1.0)) == {"a": 0.6667}
+    # at 0.7 none is heard
+    assert join_scores(rows, chances, (0.5, 6.0, 0.7, 1.0)) == {"a": 0.0}

@@ -29,7 +29,14 @@ from qa.models import Answer, Article, Passage, Question, Turn
 from qa.service import Service, build_service
 from qa.settings import Settings
 from tests.fakes import HOOK, PWNED, Fake, citing, failing, fake
-from tests.helpers import PROPAGANDA, check_citations, copy_store, sse_events, sse_json
+from tests.helpers import (
+    PROPAGANDA,
+    answer_turn,
+    check_citations,
+    copy_store,
+    sse_events,
+    sse_json,
+)
 
 AGE = "Soleimani was 62 years old"
 INJECTION = (
@@ -228,9 +235,10 @@ def test_stream_gives_pieces_then_the_checked_answer(seeded: Service, checker: A
 
 
 # -- follow-ups -----------------------------------------------------------------------------
+QUDS = "Qassem Soleimani was the head of Iran's Quds Force."
 HISTORY = [
     Turn(role="user", content="Who was the head of Iran's Quds Force?"),
-    Turn(role="assistant", content="Qassem Soleimani was the head of Iran's Quds Force. [1]"),
+    answer_turn("Qassem Soleimani", QUDS, content=f"Qassem Soleimani: {QUDS} [1]"),
 ]
 
 
@@ -244,7 +252,7 @@ def test_the_model_rewrites_follow_ups() -> None:
         "How old was Qassem Soleimani when he died?"
     )
     system, user = model.seen[-1]
-    assert "assistant: Qassem Soleimani was the head" in user.text
+    assert "assistant: Qassem Soleimani: Qassem Soleimani was the head" in user.text
     assert "Qassem" not in system.text
     assert condenser(model)("Who is Brian Hook?", []) == "Who is Brian Hook?"  # no call
     assert len(model.seen) == 1

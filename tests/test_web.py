@@ -59,6 +59,25 @@ HOSTILE = {
     "published": "2020-06-29",
     "url": "javascript:alert(1)",
 }
+# the same story from two outlets that name its engineer differently
+BRIDGE = [
+    {
+        "title": "Harbour Bridge reopens after two years of repairs",
+        "text": "The Harbour Bridge reopened on Monday after two years of repairs. The bridge "
+        "was designed by the engineer Maria Keller in 1931. Traffic should return to normal "
+        "by Friday, the council said.",
+        "source": "Riverside Gazette",
+        "published": "2021-03-01",
+    },
+    {
+        "title": "Crowds celebrate the old Harbour Bridge",
+        "text": "Crowds gathered on Tuesday to celebrate the reopened Harbour Bridge. The "
+        "bridge was designed by the engineer Hans Vogel in 1931, the mayor said in a speech. "
+        "Fireworks followed at dusk.",
+        "source": "Valley Herald",
+        "published": "2021-03-02",
+    },
+]
 FINAL = re.compile(r"^(answered|unanswered)$")
 
 
@@ -87,8 +106,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path) -> Iterat
     workdir = tmp_path_factory.mktemp("web-server")
     store = copy_store(seeded_dir, workdir / "store")
     with running_server(uvicorn_command, store, workdir) as started:
-        added = httpx.post(f"{started.url}/documents", json=HOSTILE, timeout=60)
-        assert added.status_code == 201, added.text
+        for article in [HOSTILE, *BRIDGE]:
+            added = httpx.post(f"{started.url}/documents", json=article, timeout=60)
+            assert added.status_code == 201, added.text
         yield started
 
 
@@ -174,9 +194,9 @@ def test_answer_citation_panel_and_follow_up(
     page.screenshot(path=str(ARTIFACTS / "web.png"))
 
     follow, sent, answer = ask(page, "Where was he when he said that?")
-    assert sent["history"] == [
+    assert sent["history"] == [  # the answer's findings go back with it: follow-ups read them
         {"role": "user", "content": PROPAGANDA},
-        {"role": "assistant", "content": done["answer"]},
+        {"role": "assistant", "content": done["answer"], "findings": done["findings"]},
     ]
     assert follow.get_attribute("data-state") == (
         "answered" if answer["answered"] else "unanswered"
@@ -247,6 +267,35 @@ def test_a_declined_question_shows_the_closest_passages(
     expect(page.locator("#panel-text mark").first).to_have_text(done["related"][0]["quote"])
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "declined.png"))
+    assert dialogs == []
+    page.close()
+
+
+def test_what_each_outlet_says_is_shown_side_by_side(
+    browser: Browser, server: Server, dialogs: list[str]
+) -> None:
+    """Each article that answers is a card: its outlet and date, its title, its sentence
+    with the short answer bold; the lead says the articles differ, or cites all that agree."""
+    page = open_page(browser, server.url, dialogs, viewport={"width": 1280, "height": 860})
+    message, _, done = ask(page, "Who designed the Harbour Bridge?")
+    findings = done["findings"]
+    assert len(findings) == 2 and done["sources_differ"], done["answer"]
+    cards = message.locator(".finding")
+    assert cards.count() == 2
+    assert str(message.locator(".lead").text_content()).startswith("The articles differ:")
+    for k, f in enumerate(findings):
+        card = cards.nth(k)
+        assert card.locator(".finding-outlet").text_content() == (
+            f"{f['source']} · {int(f['published'][-2:])} March 2021"
+        )
+        assert card.locator(".finding-title").text_content() == f["title"]
+        assert card.locator("mark.quote").text_content() == f["quotes"][0]["quote"]
+        assert card.locator("mark.quote strong.short-answer").text_content() == f["short_answer"]
+        assert card.locator("button.cite").get_attribute("data-n") == str(f["quotes"][0]["n"])
+    boxes = [cards.nth(k).bounding_box() for k in range(2)]
+    assert boxes[0] and boxes[1] and boxes[0]["y"] == boxes[1]["y"]  # side by side
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "findings.png"))
     assert dialogs == []
     page.close()
 

@@ -129,7 +129,8 @@ def _share(asked: set[str], words: set[str]) -> float:
 class SentenceModel:
     """The chance that a sentence answers (a logistic model over ``FEATURES``), the least
     chance that answers at all (``answer``), the least margin of its span over "no answer"
-    for that span to lead as the short answer (``span``), and the least share of the best
+    for that span to lead as the short answer (``span``), the least chance at which another
+    article's sentence joins the answer (``join``), and the least share of the best
     sentence's chance at which another article's sure answer of the same kind makes "the
     articles differ" (``differ``)."""
 
@@ -138,6 +139,7 @@ class SentenceModel:
     answer: float = 0.3
     span: float = 2.0
     differ: float = 0.5  # another article's answer differs only at this share of the chance
+    join: float = 0.3
     tune: dict = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -153,6 +155,7 @@ class SentenceModel:
             data["answer"],
             data["span"],
             data.get("differ", cls.differ),
+            data.get("join", data["answer"]),
             data.get("tune", {}),
         )
 

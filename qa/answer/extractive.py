@@ -7,10 +7,13 @@ passage in one batch; every sentence of them is weighed on all the evidence
 - its span is sure: the short answer leads, inside its quoted, cited sentence (``span``);
 - its span is not (or no span answers in a word: yes/no, why): the sentence alone,
   quoted and cited (``sentence``);
-- no sentence is likely enough: "The articles don't say." (``none``).
-Another article that states the same answer is cited too. One that states a different
-fact of the same kind (two dates, two numbers, two names), each sure in its own article,
-is cited with its own answer and the answer says that the articles differ.
+- no sentence is likely enough: "The articles don't say." (``none``), with the passages
+  most likely to bear on the question (``related``).
+Every other article whose sentence is likely enough to join (``SentenceModel.join``) is
+heard too, up to three articles in all: by its sentence that states the same answer, or by
+its likeliest. One that states a different fact of the same kind (two dates, numbers or
+names), sure in its own article, is named with its answer: the articles differ. What each
+article says is a ``Finding``; the text is rendered from them (``qa.answer.render``).
 """
 
 from __future__ import annotations
@@ -21,15 +24,14 @@ from pathlib import Path
 from typing import Protocol
 
 from qa.answer.evidence import Candidate, SentenceModel, candidates
-from qa.answer.quote import Quote
+from qa.answer.quote import Quote, finding
 from qa.answer.reader import Reader, Span
-from qa.models import Answer, Citation, Passage, Tier
+from qa.answer.render import MAX_CHARS, MAX_SENTENCES, NO_ANSWER, render
+from qa.models import Answer, Citation, Finding, Passage, Tier
 from qa.text import agree, kind
 
-NO_ANSWER = "The articles don't say."
-DIFFER = "The articles differ."
-# What any answer may be, the one home of these limits (the eval scores by them too).
-MAX_SENTENCES, MAX_CHARS = 3, 500
+__all__ = ["MAX_CHARS", "MAX_SENTENCES", "NO_ANSWER", "Answerer", "ExtractiveAnswerer"]
+OUTLETS = 3  # articles heard in one answer at most
 RELATED = 3  # passages shown where to look when the articles don't say
 
 
@@ -60,32 +62,48 @@ class Other:
     sure: bool
 
 
-def between(
-    short: Span, chance: float, others: Sequence[Other], share: float
-) -> tuple[list[int], int | None]:
-    """What the other articles say beside the best sentence's sure span ``short`` (of
-    ``chance``): per article (``others``, likeliest first), the index of its sentence whose
-    span states the same answer; and, for the first article that states none, the index of
-    its likeliest sentence when that one differs: at least ``share`` of ``chance``, sure of
-    its span, and that span a fact of the same kind (two dates, numbers or names)."""
-    agreeing: list[int] = []
-    differing: int | None = None
+def heard(
+    short: Span | None, chance: float, others: Sequence[Other], share: float, most: int
+) -> tuple[list[tuple[int, bool]], bool]:
+    """Which other articles are heard beside the best sentence (of ``chance``, its sure
+    span ``short`` if any): per article (``others``, each sentence likely enough to join,
+    likeliest first), at most ``most``, the index of its sentence whose span states the
+    same answer as ``short`` (its span shown), else of its likeliest sentence, whose span
+    is shown when it differs: at least ``share`` of ``chance``, sure of its span, and that
+    span a fact of the same kind (two dates, numbers or names). Also whether one differs."""
+    out: list[tuple[int, bool]] = []
+    differ = False
     for doc in dict.fromkeys(o.document for o in others):
+        if len(out) == most:
+            break
         own = [i for i, o in enumerate(others) if o.document == doc]
-        same = [i for i in own if (x := others[i].span) is not None and agree(x.text, short.text)]
+        same = [
+            i
+            for i in own
+            if short is not None and (x := others[i].span) is not None and agree(x.text, short.text)
+        ]
         top = others[own[0]]
-        if same:
-            agreeing.append(same[0])
-        elif (
-            differing is None
+        differs = (
+            not same
+            and short is not None
             and top.sure
             and top.span is not None
             and top.chance >= share * chance
             and kind(top.span.text) is not None
             and kind(top.span.text) == kind(short.text)
-        ):
-            differing = own[0]
-    return agreeing, differing
+        )
+        out.append((same[0], True) if same else (own[0], differs))
+        differ |= differs
+    return out, differ
+
+
+@dataclass
+class Said:
+    """What one article heard in the answer is quoted by (the first sentence leads, with
+    its short answer if it shows one), and the chance that its lead sentence answers."""
+
+    quotes: list[Quote]
+    chance: float
 
 
 @dataclass(frozen=True)
@@ -125,72 +143,77 @@ class ExtractiveAnswerer:
     def sure(self, s: Scored, question: str) -> bool:
         return self.model.sure(s.candidate, question, self.span_threshold)
 
-    def choose(self, question: str, scored: list[Scored]) -> tuple[list[Quote], bool]:
-        """The likeliest sentence, led by its span when sure, then per other article: its
-        sentence that states the same short answer, or, sure of its own answer of the same
-        kind and stating none that agrees, one that differs. Without a sure span, the next
-        likeliest sentence too when it is likely enough to answer on its own."""
+    def choose(self, question: str, scored: list[Scored]) -> tuple[list[Said], bool]:
+        """Per article heard, the sentences it is quoted by, and whether they differ: the
+        likeliest sentence, led by its span when sure (without one, the article's next
+        likeliest sentence too when it is likely enough to answer on its own), then other
+        articles whose sentences are likely enough to join (``heard``)."""
         if not scored or scored[0].chance < self.answer_threshold:
             return [], False
         best = scored[0]
         short = best.candidate.span if self.sure(best, question) else None
-        if short is None:  # the next likeliest sentence too, when it is likely enough
-            return [_quote(s, None) for s in scored[:2] if s.chance >= self.answer_threshold], False
-        skip = {best.passage.document_id, *(c.document_id for c in best.passage.copies)}
-        likely = [
-            s
-            for s in scored[1:]
-            if s.chance >= self.answer_threshold and s.passage.document_id not in skip
-        ]
+        first = Said([_quote(best, short)], best.chance)
+        doc = best.passage.document_id
+        if short is None:
+            first.quotes += [
+                _quote(s, None)
+                for s in scored[1:2]
+                if s.chance >= self.answer_threshold and s.passage.document_id == doc
+            ]
+        skip = {doc, *(c.document_id for c in best.passage.copies)}
+        join = self.model.join
+        likely = [s for s in scored[1:] if s.chance >= join and s.passage.document_id not in skip]
         others = [
             Other(s.passage.document_id, s.chance, s.candidate.span, self.sure(s, question))
             for s in likely
         ]
-        agreeing, differing = between(short, best.chance, others, self.model.differ)
-        if differing is not None:
-            return [_quote(best, short), _quote(likely[differing], others[differing].span)], True
-        quotes = [_quote(best, short), *(_quote(likely[i], others[i].span) for i in agreeing)]
-        return quotes[:MAX_SENTENCES], False
+        room = MAX_SENTENCES - len(first.quotes)  # at most 3 sentences in all
+        joined, differ = heard(short, best.chance, others, self.model.differ, room)
+        said = [first] + [
+            Said([_quote(likely[i], likely[i].candidate.span if shown else None)], likely[i].chance)
+            for i, shown in joined
+        ]
+        return said, differ
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         scored = self.weigh(question, passages)
-        chosen, differ = self.choose(question, scored)
-        if not chosen:
+        said, differ = self.choose(question, scored)
+        if not said:
             return no_answer(question).model_copy(update={"related": related(scored)})
-        return self.compose(question, chosen, differ, scored[0].chance)
-
-    def compose(self, question: str, chosen: list[Quote], differ: bool, chance: float) -> Answer:
-        """``short: "sentence" [1]`` or ``"sentence" [1]``; when the articles differ, each
-        answer with its own."""
-        lead = f"{DIFFER} " if differ else ""
-        budget = (MAX_CHARS - len(lead)) // len(chosen) - 12
-        parts: list[str] = []
-        citations: list[Citation] = []
-        for q in chosen:
-            short = q.span.text if q.span else ""
-            label = f"{short}: " if short and (differ or not citations) else ""
-            room = budget - len(short)
-            # the same words in a near-copy of the article: its outlet is cited beside it
-            cited = [
-                each.citation(len(citations) + i + 1, room, chance)
-                for i, each in enumerate([q, *q.copies()])
-            ]
-            citations += cited
-            parts.append(f'{label}"{q.shown(room)[2]}" ' + "".join(f"[{c.n}]" for c in cited))
-        tier: Tier = "span" if chosen[0].span else "sentence"
-        return Answer(
-            answer=lead + " ".join(parts),
-            answered=True,
-            standalone_question=question,
-            citations=citations,
-            short_answer=chosen[0].span.text if chosen[0].span else None,
-            sources_differ=differ,
-            tier=tier,
-        )
+        return compose(question, said, differ)
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
         """The whole answer at once: the chain streams it after its citations."""
         yield self.answer(question, passages)
+
+
+def compose(question: str, said: list[Said], differ: bool) -> Answer:
+    """The answer of the articles heard (``said``), each quote cut to its share of the
+    answer's room, as findings and the citations they hold, its text rendered from them."""
+    count = sum(len(s.quotes) for s in said)
+    room = (MAX_CHARS - 80) // count - 12
+    citations: list[Citation] = []
+    findings: list[Finding] = []
+    for s in said:
+        cited: list[Citation] = []
+        for q in s.quotes:
+            # the same words in a near-copy of the article: its outlet is cited beside it
+            for each in [q, *q.copies()]:
+                cited.append(each.citation(len(citations) + len(cited) + 1, room, s.chance))
+        citations += cited
+        findings.append(finding(s.quotes, cited, s.chance))
+    lead = findings[0]
+    tier: Tier = "span" if lead.short_answer else "sentence"
+    return Answer(
+        answer=render(findings, differ),
+        answered=True,
+        standalone_question=question,
+        citations=citations,
+        findings=findings,
+        short_answer=lead.short_answer,
+        sources_differ=differ,
+        tier=tier,
+    )
 
 
 def related(scored: list[Scored], most: int = RELATED) -> list[Citation]:

@@ -3,6 +3,10 @@
 "How old was he?" after "Who was the head of Iran's Quds Force?" and an answer naming
 Qassem Soleimani becomes "How old was Qassem Soleimani?". Without a pronoun to resolve,
 a short elliptical follow-up ("And the other article?") borrows the previous question.
+
+An answer is read by its findings (``Turn.findings``: the short answers, then the names in
+the sentences they quote), never by its text: an assistant turn sent without them (a
+client that keeps only text) names nothing.
 """
 
 from __future__ import annotations
@@ -53,8 +57,6 @@ _THINGS = {
     "department", "airport", "university", "party", "group", "union", "league", "committee",
     "court", "bank", "house", "nations", "states", "republic", "iran", "iraq", "u.s", "u.s.",
 }  # fmt: skip
-# a reader's answer leads with its short answer: 'Qassem Soleimani: "…" [1]'
-_LEAD = re.compile(r'^(?:The articles differ\. )?([^:"\n]{1,80}): "')
 
 
 def _is_thing(name: str) -> bool:
@@ -62,25 +64,27 @@ def _is_thing(name: str) -> bool:
 
 
 def _candidates(turn: Turn) -> list[str]:
-    """Names in a turn, an answer's short answer first."""
-    lead = _LEAD.match(turn.content) if turn.role == "assistant" else None
-    first = [lead.group(1).strip()] if lead and names(lead.group(1)) else []
-    return first + names(turn.content)
+    """Names in a question; in an answer, its findings' short answers that are names, then
+    the names in the sentences they quote."""
+    if turn.role == "user":
+        return names(turn.content)
+    shorts = [f.short_answer for f in turn.findings if f.short_answer and names(f.short_answer)]
+    return shorts + [n for f in turn.findings for q in f.quotes for n in names(q.quote)]
 
 
 def _referent(history: Sequence[Turn], personal: bool) -> str | None:
     """The entity a pronoun most likely points at in the last exchange: for he/she, the
     first person named (a short answer first, a multi-word name that is no organisation or
-    place); for it, the first organisation or thing; else the first name."""
+    place), never a thing; for it, the first organisation or thing, else the first name."""
     for turn in reversed(history):
         found = _candidates(turn)
         if personal:
             people = [n for n in found if not _is_thing(n)]
             best = [n for n in people if " " in n] or people
         else:
-            best = [n for n in found if _is_thing(n)]
-        if best or found:
-            return (best or found)[0]
+            best = [n for n in found if _is_thing(n)] or found
+        if best:
+            return best[0]
     return None
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa.answer.reading import Span
-from qa.models import Citation, Passage
+from qa.models import Citation, Cited, Finding, Passage
 from qa.text import passage_sentences
 
 
@@ -75,3 +75,30 @@ class Quote:
             b, after = max(hi, text.rfind(" ", hi, hi + room)), "…"
         quote = text[a:b].strip()
         return self.passage.start + text.find(quote, a), quote, f"{before}{quote}{after}"
+
+
+def finding(quotes: list[Quote], cited: list[Citation], chance: float) -> Finding:
+    """What the article of ``quotes`` says (the first leads, with its short answer if it
+    shows one), cited as ``cited`` (its quotes, each followed by the same sentence in its
+    near-copies), a near-copy's citations making a finding of its own."""
+    by: dict[str, list[Citation]] = {}
+    for c in cited:
+        by.setdefault(c.document_id, []).append(c)
+    ours = by.pop(quotes[0].passage.document_id)
+    return _finding(ours, chance, [_finding(cs, chance, []) for cs in by.values()])
+
+
+def _finding(quotes: list[Citation], chance: float, copies: list[Finding]) -> Finding:
+    lead = quotes[0]
+    a, b = lead.answer_start, lead.answer_end
+    return Finding(
+        **lead.model_dump(include=set(Cited.model_fields)),
+        quotes=quotes,
+        short_answer=None
+        if a is None or b is None
+        else lead.quote[a - lead.start : b - lead.start],
+        answer_start=a,
+        answer_end=b,
+        chance=round(chance, 4),
+        copies=copies,
+    )

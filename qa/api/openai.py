@@ -2,12 +2,14 @@
 
 The last user message is the question, the user and assistant messages before it are
 the history, system (and other) messages are ignored. The answer's text carries the
-``[n]`` markers; the citations, the standalone question and ``answered`` are extra
-top-level fields of the response (and of the last stream chunk).
+``[n]`` markers; the findings, the citations, the standalone question and ``answered``
+are extra top-level fields of the response (and of the last stream chunk). An assistant
+message sent back with its answer's ``findings`` lets a follow-up resolve a pronoun
+against them (the text alone is never parsed).
 
 With the LLM answerer a stream's deltas are the model's text as generated; the checked
 answer (markers checked and renumbered) is ``answer`` in the last chunk, beside
-``citations``, ``related``, ``sentences``, ``answerer``, ``short_answer``,
+``findings``, ``citations``, ``related``, ``sentences``, ``answerer``, ``short_answer``,
 ``sources_differ`` and ``tier``.
 """
 
@@ -29,7 +31,7 @@ from qa.api.rates import rate_limited
 from qa.api.schemas import MAX_HISTORY, ChatFilters, PositiveInt, prepare
 from qa.api.streaming import Format, encoded, started
 from qa.errors import InvalidInput
-from qa.models import Answer, Question, Turn
+from qa.models import Answer, Finding, Question, Turn
 from qa.service import Service
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -47,6 +49,8 @@ class ChatMessage(BaseModel):
 
     role: str
     content: str | list[dict[str, Any]] | None = None
+    # an assistant message sent back with its answer's findings (the response's extras)
+    findings: list[Finding] = Field(default_factory=list, max_length=20)
 
 
 class CompletionRequest(BaseModel):
@@ -129,7 +133,12 @@ def _question(request: CompletionRequest, service: Service) -> Question:
     if last is None:
         raise InvalidInput("No user message: the last user message is the question.")
     history = [
-        Turn.model_validate({"role": r, "content": _text(m.content)}) for r, m in convo[:last]
+        Turn(
+            role="user" if r == "user" else "assistant",
+            content=_text(m.content),
+            findings=m.findings,
+        )
+        for r, m in convo[:last]
     ]
     message = _text(convo[last][1].content)
     return prepare(message, history, request.k, request.filters, service.settings)
@@ -142,6 +151,7 @@ def _extras(answer: Answer) -> dict[str, Any]:
         "sources_differ": answer.sources_differ,
         "tier": answer.tier,
         "citations": [c.model_dump(mode="json") for c in answer.citations],
+        "findings": [f.model_dump(mode="json") for f in answer.findings],
         "related": [c.model_dump(mode="json") for c in answer.related],
         "standalone_question": answer.standalone_question,
         "answered": answer.answered,

@@ -54,7 +54,11 @@ class ChatRequest(BaseModel):
     history: list[Turn] = Field(
         default_factory=list,
         max_length=MAX_HISTORY,
-        description="earlier turns, oldest first; only the last QA_MAX_HISTORY_TURNS are used",
+        description=(
+            "earlier turns, oldest first; only the last QA_MAX_HISTORY_TURNS are used. An "
+            "assistant turn may carry the findings its answer returned: follow-ups read "
+            "them to resolve a pronoun ('How old was he?')"
+        ),
     )
     k: PositiveInt | None = Field(default=None, description="passages to retrieve (1..max_k)")
     filters: ChatFilters | None = None
@@ -95,7 +99,7 @@ def prepare(
     keep = max(settings.max_history_turns, 0)
     recent = history[-keep:] if keep else []
     limit = settings.max_message_chars
-    turns = [Turn(role=t.role, content=t.content[:limit]) for t in recent]
+    turns = [t.model_copy(update={"content": t.content[:limit]}) for t in recent]
     return Question(text=text, history=turns, k=k, filters=filters)
 
 

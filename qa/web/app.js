@@ -59,63 +59,85 @@
     return b;
   }
 
-  // Fill `container` with answer text, turning [n] / [n, m] markers into cite buttons.
-  function renderAnswer(container, text, citations) {
-    container.replaceChildren(withMarkers(text, citations));
-  }
-
-  function withMarkers(text, citations) {
-    const byN = new Map((citations || []).map((c) => [Number(c.n), c]));
+  // Cite buttons for citation numbers (those the answer holds), after a space.
+  function cites(numbers, byN) {
     const frag = document.createDocumentFragment();
-    const re = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
-    let last = 0, m;
-    while ((m = re.exec(text))) {
-      const nums = m[1].split(",").map((s) => Number(s.trim()));
-      if (!nums.every((n) => byN.has(n))) continue; // unknown marker: leave as text
-      frag.appendChild(document.createTextNode(text.slice(last, m.index)));
-      nums.forEach((n) => frag.appendChild(citeButton(byN.get(n))));
-      last = re.lastIndex;
-    }
-    frag.appendChild(document.createTextNode(text.slice(last)));
+    const known = (numbers || []).filter((n) => byN.has(n));
+    if (known.length) frag.appendChild(document.createTextNode(" "));
+    known.forEach((n) => frag.appendChild(citeButton(byN.get(n))));
     return frag;
   }
 
-  // An extractive answer (tier "span" or "sentence"): each quoted sentence highlighted, and
-  // inside it the short answer in bold where the citation carries one (its offsets are the
-  // document's: answer_start - start is its place in the quote).
-  function renderQuoted(container, text, citations) {
-    const frag = document.createDocumentFragment();
-    let last = 0;
-    for (const c of citations || []) {
-      const at = c.quote ? text.indexOf(c.quote, last) : -1;
-      if (at < 0) continue; // a near-copy's citation shares the quote shown before it
-      frag.appendChild(withMarkers(text.slice(last, at), citations));
-      const mark = el("mark", "quote");
-      const a = c.answer_start == null ? -1 : c.answer_start - c.start;
-      const b = c.answer_end == null ? -1 : c.answer_end - c.start;
-      if (a >= 0 && b > a && b <= c.quote.length) {
-        mark.appendChild(document.createTextNode(c.quote.slice(0, a)));
-        mark.appendChild(el("strong", "short-answer", c.quote.slice(a, b)));
-        mark.appendChild(document.createTextNode(c.quote.slice(b)));
-      } else {
-        mark.textContent = c.quote;
-      }
-      frag.appendChild(mark);
-      last = at + c.quote.length;
+  // A quoted sentence, its short answer in bold where the citation carries one (document
+  // offsets: answer_start - start is its place in the quote).
+  function quoted(c) {
+    const mark = el("mark", "quote");
+    const a = c.answer_start == null ? -1 : c.answer_start - c.start;
+    const b = c.answer_end == null ? -1 : c.answer_end - c.start;
+    if (a >= 0 && b > a && b <= c.quote.length) {
+      mark.appendChild(document.createTextNode(c.quote.slice(0, a)));
+      mark.appendChild(el("strong", "short-answer", c.quote.slice(a, b)));
+      mark.appendChild(document.createTextNode(c.quote.slice(b)));
+    } else {
+      mark.textContent = c.quote;
     }
-    frag.appendChild(withMarkers(text.slice(last), citations));
-    container.replaceChildren(frag);
+    return mark;
+  }
+
+  // A finding's citation numbers: its quotes', then its near-copies'.
+  function numbers(f) {
+    return [f].concat(f.copies || []).flatMap((x) => (x.quotes || []).map((q) => q.n));
+  }
+
+  // An extractive answer, read from its findings (never from its text): the lead (the short
+  // answer with every article that states it, or "The articles differ:"), then what each
+  // article says, side by side: its outlet and date, its short answer, its quoted sentences.
+  function renderFindings(container, resp, byN) {
+    const findings = resp.findings;
+    const lead = el("p", "lead");
+    const stated = findings.filter((f) => f.short_answer);
+    if (resp.sources_differ) {
+      lead.appendChild(el("span", "differ", "The articles differ:"));
+    } else if (stated.length) {
+      lead.appendChild(el("strong", "short-answer", stated[0].short_answer));
+      lead.appendChild(cites(stated.flatMap(numbers), byN));
+    }
+    const row = el("div", "findings");
+    for (const f of findings) {
+      const card = el("section", "finding");
+      const label = [f].concat(f.copies || []).map((x) => window.qaLibrary.outletAndDate(x));
+      card.appendChild(el("p", "finding-outlet", label.join("; ")));
+      card.appendChild(el("p", "finding-title", f.title || f.document_id));
+      if (resp.sources_differ && f.short_answer) {
+        const says = el("p", "finding-answer");
+        says.appendChild(el("strong", "short-answer", f.short_answer));
+        card.appendChild(says);
+      }
+      for (const q of f.quotes || []) {
+        const line = el("blockquote", "finding-quote");
+        line.appendChild(quoted(q));
+        line.appendChild(cites([q.n], byN));
+        card.appendChild(line);
+      }
+      const copies = (f.copies || []).flatMap((x) => (x.quotes || []).map((q) => q.n));
+      if (copies.length) {
+        const also = el("p", "finding-copies", "The same in its near-copies:");
+        also.appendChild(cites(copies, byN));
+        card.appendChild(also);
+      }
+      row.appendChild(card);
+    }
+    container.replaceChildren(lead, row);
   }
 
   // A generated answer, sentence by sentence: a sentence that no cited article supports
   // is kept but marked, so the reader can tell checked claims from unchecked ones.
-  function renderSentences(container, sentences, citations) {
+  function renderSentences(container, sentences, byN) {
     const frag = document.createDocumentFragment();
     sentences.forEach((s, i) => {
       if (i) frag.appendChild(document.createTextNode(" "));
-      const span = el("span", s.supported ? "sentence" : "sentence unsupported");
-      const markers = (s.citations || []).map((n) => "[" + n + "]").join("");
-      renderAnswer(span, markers ? s.text + " " + markers : String(s.text), citations);
+      const span = el("span", s.supported ? "sentence" : "sentence unsupported", String(s.text));
+      span.appendChild(cites(s.citations, byN));
       if (!s.supported) {
         span.title = "No article supports this sentence";
         span.appendChild(el("span", "unsupported-label", "not supported by the articles"));
@@ -165,7 +187,7 @@
     const msg = el("div", "message assistant");
     msg.dataset.state = "streaming";
     msg.appendChild(el("span", "visually-hidden", "Answer: "));
-    const body = el("p", "body");
+    const body = el("div", "body");
     body.appendChild(el("span", "typing", "Searching the articles…"));
     msg.appendChild(body);
     els.messages.appendChild(msg);
@@ -173,21 +195,22 @@
     let text = "", citations = [];
     return {
       setCitations(list) { citations = Array.isArray(list) ? list : []; },
-      append(piece) {
+      append(piece) { // a language model's words as they come; cited when done
         const stick = nearBottom();
         text += piece;
-        renderAnswer(body, text, citations);
+        body.textContent = text;
         if (stick) scrollToBottom();
       },
       finish(resp, question, hadHistory) {
         const answer = typeof resp.answer === "string" ? resp.answer : text;
         if (Array.isArray(resp.citations)) citations = resp.citations;
+        const byN = new Map(citations.map((c) => [Number(c.n), c]));
         if (Array.isArray(resp.sentences) && resp.sentences.length) {
-          renderSentences(body, resp.sentences, citations);
-        } else if (resp.tier === "span" || resp.tier === "sentence") {
-          renderQuoted(body, answer, citations);
+          renderSentences(body, resp.sentences, byN);
+        } else if (Array.isArray(resp.findings) && resp.findings.length && resp.tier !== "generated") {
+          renderFindings(body, resp, byN);
         } else {
-          renderAnswer(body, answer, citations);
+          body.textContent = answer;
         }
         if (resp.answered === false) {
           msg.dataset.state = "unanswered";
@@ -305,9 +328,11 @@
         else if (name === "done") {
           finished = true;
           const answer = reply.finish(data || {}, question, hadHistory);
+          // follow-ups read the answer's findings, never its text
+          const findings = Array.isArray(data && data.findings) ? data.findings : [];
           history = sentHistory.concat(
             { role: "user", content: question },
-            { role: "assistant", content: answer });
+            { role: "assistant", content: answer, findings });
         }
       });
       if (!finished) throw new Error("The connection closed before the answer was complete.");
