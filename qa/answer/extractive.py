@@ -27,7 +27,7 @@ from qa.answer.evidence import Candidate, SentenceModel, candidates
 from qa.answer.quote import Quote, finding
 from qa.answer.reader import Reader, Span
 from qa.answer.render import MAX_CHARS, MAX_SENTENCES, NO_ANSWER, render
-from qa.models import Answer, Citation, Finding, Passage, Tier
+from qa.models import Answer, Citation, Finding, Passage
 from qa.text import agree, kind
 
 __all__ = ["MAX_CHARS", "MAX_SENTENCES", "NO_ANSWER", "Answerer", "ExtractiveAnswerer"]
@@ -188,32 +188,43 @@ class ExtractiveAnswerer:
 
 
 def compose(question: str, said: list[Said], differ: bool) -> Answer:
-    """The answer of the articles heard (``said``), each quote cut to its share of the
-    answer's room, as findings and the citations they hold, its text rendered from them."""
-    count = sum(len(s.quotes) for s in said)
-    room = (MAX_CHARS - 80) // count - 12
+    """The answer of the articles heard (``said``) as findings and the citations they hold,
+    its text rendered from them: each quote cut to its share of the answer's room, less
+    until the text fits."""
+    spans = [q.span.text for s in said for q in s.quotes if q.span]
+    room = (MAX_CHARS - sum(len(x) + 8 for x in spans[:1])) // sum(len(s.quotes) for s in said)
+    room -= 12  # its quotation marks and markers
+    while True:
+        citations, findings = _cited(said, room)
+        text = render(findings, differ)
+        if len(text) <= MAX_CHARS or room < 60:
+            break
+        room -= 20
+    return Answer(
+        answer=text,
+        answered=True,
+        standalone_question=question,
+        citations=citations,
+        findings=findings,
+        short_answer=findings[0].short_answer,
+        sources_differ=differ,
+        tier="span" if findings[0].short_answer else "sentence",
+    )
+
+
+def _cited(said: list[Said], room: int) -> tuple[list[Citation], list[Finding]]:
+    """Each quote (and the same sentence in its article's near-copies: their outlets are
+    cited beside it) cut to ``room``, numbered, and each article's finding."""
     citations: list[Citation] = []
     findings: list[Finding] = []
     for s in said:
         cited: list[Citation] = []
         for q in s.quotes:
-            # the same words in a near-copy of the article: its outlet is cited beside it
             for each in [q, *q.copies()]:
                 cited.append(each.citation(len(citations) + len(cited) + 1, room, s.chance))
         citations += cited
         findings.append(finding(s.quotes, cited, s.chance))
-    lead = findings[0]
-    tier: Tier = "span" if lead.short_answer else "sentence"
-    return Answer(
-        answer=render(findings, differ),
-        answered=True,
-        standalone_question=question,
-        citations=citations,
-        findings=findings,
-        short_answer=lead.short_answer,
-        sources_differ=differ,
-        tier=tier,
-    )
+    return citations, findings
 
 
 def related(scored: list[Scored], most: int = RELATED) -> list[Citation]:

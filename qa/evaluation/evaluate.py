@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from pydantic import BaseModel, Field
 
 from qa.errors import QAError
+from qa.evaluation.gold import Gold, load_gold, replayed
 from qa.evaluation.grading import contains, f1, is_correct, strip_markers, versions
 from qa.evaluation.report import Row, metrics, write_report
-from qa.models import Answer, Citation, Question, Turn
+from qa.models import Answer, Citation, Question
 from qa.settings import get_settings
 
 if TYPE_CHECKING:
@@ -27,15 +27,6 @@ Texts = dict[str, str | None]
 
 
 # -- what is evaluated: in-process or over HTTP ---------------------------------------------
-class Gold(BaseModel):
-    id: str
-    question: str
-    history: list[Turn] = Field(default_factory=list)
-    answers: list[str]
-    documents: list[str]
-    type: str
-
-
 class InProcess:
     """A ``Service`` in this process."""
 
@@ -96,7 +87,8 @@ class OverHttp:
         """Every answer from ``POST /chat``, with its time measured here."""
         out = []
         for g in golds:
-            body = {"message": g.question, "history": [t.model_dump() for t in g.history], "k": k}
+            history = [t.model_dump(mode="json") for t in g.history]
+            body = {"message": g.question, "history": history, "k": k}
             started = time.perf_counter()
             answer = Answer.model_validate(self._json("POST", "/chat", json=body))
             out.append((answer, (time.perf_counter() - started) * 1000))
@@ -132,11 +124,6 @@ Backend = InProcess | OverHttp
 
 
 # -- running the questions ------------------------------------------------------------------
-def load_gold(path: Path) -> list[Gold]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [Gold.model_validate_json(line) for line in lines if line.strip()]
-
-
 def _citation_scores(gold: Gold, answer: Answer, supporting: set[str], texts: Texts) -> Row:
     def valid(c: Citation) -> bool:
         text = texts.get(c.document_id)
@@ -215,7 +202,7 @@ def evaluate(backend: Backend, gold: Path, out: Path, k: int | None = None) -> d
     if questions:  # warm up (model loading, caches) outside the timed calls
         backend.answers([Gold(**{**questions[0].model_dump(), "history": []})], k)
     texts: Texts = {}
-    answered = backend.answers(questions, k)
+    answered = backend.answers(replayed(questions, lambda g: backend.answers(g, k)), k)
     rows = [
         _run(backend, q, a, latency, stems, texts)
         for q, (a, latency) in zip(questions, answered, strict=True)
