@@ -29,7 +29,8 @@ from sklearn.model_selection import GroupKFold
 from eval.answer_data import Row, collect
 from eval.reader_weights import write_config
 from qa.answer.evidence import FEATURES, is_open
-from qa.answer.extractive import Other, heard
+from qa.answer.kinds import fits
+from qa.answer.outlets import Other, heard
 from qa.answer.reader import SHIPPED
 
 FOLDS = 5
@@ -96,7 +97,7 @@ def span_threshold(rows: list[Row], chances: Chances, answer: float) -> float:
         if r.answerable and len(p) and p.max() >= answer:
             best = int(np.argmax(p))
             c = r.candidates[best]
-            if c.span is not None and not is_open(r.question):
+            if c.span is not None and not is_open(r.question) and fits(r.question, c.span.text):
                 shown[r.set].append((c.span.margin, r.span_f1[best] == 1.0))
     for least in MARGINS:
         kept = [[right for margin, right in v if margin >= least] for v in shown.values()]
@@ -108,23 +109,43 @@ def span_threshold(rows: list[Row], chances: Chances, answer: float) -> float:
 Choice = tuple[float, float, float, float]  # answer, span, join, differ
 
 
+def lead(r: Row, p: np.ndarray, answer: float, span: float) -> tuple[int | None, list[int]]:
+    """As the answerer chooses them (``ExtractiveAnswerer.choose``) on this answered row: the
+    sentence whose span is the short answer (None: none), and the sentences that quote the
+    first article: the likeliest; a sure span of the wrong kind gives way to the likeliest
+    sentence of its passage sure of one of the right kind (both quoted); without a short
+    answer, the article's next likeliest sentence too when likely enough on its own."""
+    order = [int(i) for i in np.argsort(-p)]
+    first, c = order[0], r.candidates[order[0]]
+    if _sure(r, first, span):
+        return first, [first]
+    if c.span is not None and c.span.margin >= span and not is_open(r.question):
+        same = [i for i in order[1:] if r.candidates[i].passage == c.passage]
+        named = next((i for i in same if _sure(r, i, span)), None)
+        if named is not None:
+            return named, [named, first]
+    more = [i for i in order[1:2] if p[i] >= answer and _doc(r, i) == _doc(r, first)]
+    return None, [first, *more]
+
+
 def joined(r: Row, p: np.ndarray, choice: Choice) -> tuple[list[int], bool]:
-    """As the answerer's rule between articles (``qa.answer.extractive.heard``) does it on
+    """As the answerer's rule between articles (``qa.answer.outlets.heard``) does it on
     this answered row: the sentences of the other articles heard, and whether they differ."""
     answer, span, join, share = choice
-    order = [int(i) for i in np.argsort(-p)]
-    first = order[0]
-
-    def doc(i: int) -> str:
-        return r.documents[r.candidates[i].passage]
-
-    sure = _sure(r, first, span)
-    more = not sure and len(order) > 1 and p[order[1]] >= answer and doc(order[1]) == doc(first)
-    likely = [i for i in order[1:] if p[i] >= join and doc(i) != doc(first)]
-    others = [Other(doc(i), float(p[i]), r.candidates[i].span, _sure(r, i, span)) for i in likely]
-    short = r.candidates[first].span if sure else None
-    heard_, differ = heard(short, float(p[first]), others, share, 2 - more)
+    named, quoted = lead(r, p, answer, span)
+    first = int(np.argmax(p))
+    likely = [i for i in map(int, np.argsort(-p)) if p[i] >= join]
+    likely = [i for i in likely if _doc(r, i) != _doc(r, first)]
+    others = [
+        Other(_doc(r, i), float(p[i]), r.candidates[i].span, _sure(r, i, span)) for i in likely
+    ]
+    short = r.candidates[named].span if named is not None else None
+    heard_, differ = heard(short, float(p[first]), others, share, 3 - len(quoted))
     return [likely[i] for i, _ in heard_], differ
+
+
+def _doc(r: Row, i: int) -> str:
+    return r.documents[r.candidates[i].passage]
 
 
 def answered(
@@ -188,13 +209,13 @@ def simulate(rows: list[Row], chances: Chances, choice: Choice) -> dict:
             (answered if r.answerable else abstained).append(says if r.answerable else not says)
             if not r.answerable:
                 continue
-            order = np.argsort(-p)
-            second = len(p) > 1 and p[order[1]] >= answer and not _sure(r, order[0], span)
-            docs = [r.documents[r.candidates[i].passage] for i in order[:2]]
-            same = second and docs[0] == docs[-1]
-            quoted = [*order[: 1 + same], *(joined(r, p, choice)[0] if says else [])]
-            right.append(says and any(r.holds[i] for i in quoted))
-            f1s.append(r.span_f1[order[0]] if says and _sure(r, order[0], span) else 0.0)
+            if not says:
+                right.append(False)
+                f1s.append(0.0)
+                continue
+            named, quoted = lead(r, p, answer, span)
+            right.append(any(r.holds[i] for i in [*quoted, *joined(r, p, choice)[0]]))
+            f1s.append(r.span_f1[named] if named is not None else 0.0)
         out[name] = {
             "answered": _mean(answered), "right": _mean(right),
             "abstained_unanswerable": _mean(abstained), "short_answer_f1": _mean(f1s),
@@ -203,8 +224,14 @@ def simulate(rows: list[Row], chances: Chances, choice: Choice) -> dict:
 
 
 def _sure(r: Row, i: int, span: float) -> bool:
+    """As ``SentenceModel.sure``."""
     c = r.candidates[i]
-    return c.span is not None and c.span.margin >= span and not is_open(r.question)
+    return (
+        c.span is not None
+        and c.span.margin >= span
+        and not is_open(r.question)
+        and fits(r.question, c.span.text)
+    )
 
 
 def _mean(values: list) -> float:

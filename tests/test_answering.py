@@ -4,6 +4,7 @@ import pytest
 
 from qa.answer.extractive import NO_ANSWER, ExtractiveAnswerer
 from qa.answer.history import condense
+from qa.answer.kinds import fits
 from qa.api.streaming import events as answer_events
 from qa.models import Answer, Passage, Question, Turn
 from qa.service import Service
@@ -251,3 +252,38 @@ def test_a_long_sentence_is_cut_around_the_answer(seeded: Service) -> None:
     assert answer.answered and answer.short_answer == "Vienna" and len(answer.answer) <= 500
     quote = answer.citations[0].quote
     assert "Vienna" in quote and text[answer.citations[0].start - 10 :].startswith(quote)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "fit"),
+    [
+        ("Who called the warrant a propaganda stunt?", "Brian Hook", True),
+        ("Who called the warrant a propaganda stunt?", "the special representative", False),
+        ("Which organization was asked for a red notice?", "Interpol", True),
+        ("Which organization was asked for a red notice?", "international organization", False),
+        ("In which month was the general killed?", "January", True),
+        ("When was the general killed?", "in a drone strike", False),
+        ("Besides Trump, how many people face charges?", "35 others", True),
+        ("How many people face charges?", "Trump's associates", False),
+        ("What type of attack killed Soleimani?", "drone strike", True),  # no kind asked
+        ("What is the job title of the official who announced it?", "prosecutor", True),
+    ],
+)
+def test_a_short_answer_fits_the_kind_the_question_asks_for(
+    question: str, answer: str, fit: bool
+) -> None:
+    assert fits(question, answer) is fit
+
+
+def test_a_phrase_that_refers_back_gives_way_to_the_name(eager: ExtractiveAnswerer) -> None:
+    """The reader's span is "the international organization"; a "which organization"
+    question wants a name: the name the reader scores in the passage leads instead, in its
+    own quoted sentence, and the sentence that answered best is quoted after it."""
+    text = (
+        "Iran has asked Interpol to help arrest the president. The red notice is the "
+        "highest-level request issued by the international organization."
+    )
+    answer = eager.answer("Which organization issues the red notice?", [_passage(text)])
+    assert answer.tier == "span" and answer.short_answer == "Interpol", answer.answer
+    first = answer.citations[0]
+    assert "Interpol" in first.quote and first.answer_start is not None

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.answer.kinds import fits
 from qa.answer.reader import Reading, Span
 from qa.text import normalized, passage_sentences, tokenize
 
@@ -165,7 +166,12 @@ class SentenceModel:
 
     def sure(self, c: Candidate, question: str, threshold: float | None = None) -> bool:
         """Whether the sentence's span leads as the short answer: its margin over "no
-        answer" is at least ``threshold`` (default ``span``), and the question is not one
-        that no span answers in a word."""
+        answer" is at least ``threshold`` (default ``span``), the question is not one that
+        no span answers in a word, and the span is of the kind it asks for."""
         least = self.span if threshold is None else threshold
-        return c.span is not None and c.span.margin >= least and not is_open(question)
+        return (
+            c.span is not None
+            and c.span.margin >= least
+            and not is_open(question)
+            and fits(question, c.span.text)
+        )

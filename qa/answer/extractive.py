@@ -23,15 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from qa.answer.evidence import Candidate, SentenceModel, candidates
+from qa.answer.evidence import Candidate, SentenceModel, candidates, is_open
+from qa.answer.kinds import fits
+from qa.answer.outlets import Other, heard
 from qa.answer.quote import Quote, finding
 from qa.answer.reader import Reader, Span
+from qa.answer.reading import Reading
 from qa.answer.render import MAX_CHARS, MAX_SENTENCES, NO_ANSWER, render
 from qa.models import Answer, Citation, Finding, Passage
-from qa.text import agree, kind
 
 __all__ = ["MAX_CHARS", "MAX_SENTENCES", "NO_ANSWER", "Answerer", "ExtractiveAnswerer"]
-OUTLETS = 3  # articles heard in one answer at most
 RELATED = 3  # passages shown where to look when the articles don't say
 
 
@@ -49,52 +50,6 @@ class Answerer(Protocol):
 
 def no_answer(question: str, answerer: str = "extractive") -> Answer:
     return Answer(answer=NO_ANSWER, answered=False, standalone_question=question, answerer=answerer)
-
-
-@dataclass(frozen=True)
-class Other:
-    """A sentence of another article likely enough to answer, as the rule between articles
-    sees it: its article, its chance, its span and whether that span is sure."""
-
-    document: str
-    chance: float
-    span: Span | None
-    sure: bool
-
-
-def heard(
-    short: Span | None, chance: float, others: Sequence[Other], share: float, most: int
-) -> tuple[list[tuple[int, bool]], bool]:
-    """Which other articles are heard beside the best sentence (of ``chance``, its sure
-    span ``short`` if any): per article (``others``, each sentence likely enough to join,
-    likeliest first), at most ``most``, the index of its sentence whose span states the
-    same answer as ``short`` (its span shown), else of its likeliest sentence, whose span
-    is shown when it differs: at least ``share`` of ``chance``, sure of its span, and that
-    span a fact of the same kind (two dates, numbers or names). Also whether one differs."""
-    out: list[tuple[int, bool]] = []
-    differ = False
-    for doc in dict.fromkeys(o.document for o in others):
-        if len(out) == most:
-            break
-        own = [i for i, o in enumerate(others) if o.document == doc]
-        same = [
-            i
-            for i in own
-            if short is not None and (x := others[i].span) is not None and agree(x.text, short.text)
-        ]
-        top = others[own[0]]
-        differs = (
-            not same
-            and short is not None
-            and top.sure
-            and top.span is not None
-            and top.chance >= share * chance
-            and kind(top.span.text) is not None
-            and kind(top.span.text) == kind(short.text)
-        )
-        out.append((same[0], True) if same else (own[0], differs))
-        differ |= differs
-    return out, differ
 
 
 @dataclass
@@ -133,17 +88,40 @@ class ExtractiveAnswerer:
         # the least margin (logits) of its span over "no answer", for the span to lead
         self.span_threshold = self.model.span if span_threshold is None else span_threshold
 
-    def weigh(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
-        """Every sentence of the passages with the chance that it answers, likeliest first."""
+    def weigh(
+        self, question: str, passages: Sequence[Passage], reading: Reading | None = None
+    ) -> list[Scored]:
+        """Every sentence of the passages with the chance that it answers, likeliest first
+        (``reading``: the reader's pass over them, if made)."""
         texts = [p.text for p in passages]
-        found = candidates(question, texts, self.reader.reading(question, texts))
+        reading = reading or self.reader.reading(question, texts)
+        found = candidates(question, texts, reading)
         scored = [Scored(c, self.model.chance(c), passages[c.passage]) for c in found]
         return sorted(scored, key=lambda s: -s.chance)
 
     def sure(self, s: Scored, question: str) -> bool:
         return self.model.sure(s.candidate, question, self.span_threshold)
 
-    def choose(self, question: str, scored: list[Scored]) -> tuple[list[Said], bool]:
+    def named(
+        self, best: Scored, scored: list[Scored], question: str, reading: Reading
+    ) -> list[Quote]:
+        """Where the best sentence's span is sure but not of the kind the question asks
+        for ("the international organization" for "Which organization…?"), the span of
+        that kind the reader scores surely in the sentence itself, else the likeliest other
+        sentence of its passage with a sure one (quoted before it); else nothing."""
+        c = best.candidate
+        if c.span is None or c.span.margin < self.span_threshold or is_open(question):
+            return []
+        own = reading.within(c.passage, c.start, c.end, lambda text: fits(question, text))
+        if own is not None and own.margin >= self.span_threshold:
+            return [_quote(best, own)]
+        same = (s for s in scored if s.passage is best.passage and s is not best)
+        other = next((s for s in same if self.sure(s, question)), None)
+        return [] if other is None else [_quote(other, other.candidate.span), _quote(best, None)]
+
+    def choose(
+        self, question: str, scored: list[Scored], reading: Reading
+    ) -> tuple[list[Said], bool]:
         """Per article heard, the sentences it is quoted by, and whether they differ: the
         likeliest sentence, led by its span when sure (without one, the article's next
         likeliest sentence too when it is likely enough to answer on its own), then other
@@ -154,7 +132,10 @@ class ExtractiveAnswerer:
         short = best.candidate.span if self.sure(best, question) else None
         first = Said([_quote(best, short)], best.chance)
         doc = best.passage.document_id
-        if short is None:
+        if short is None and (named := self.named(best, scored, question, reading)):
+            # a phrase that refers back gives way to the name the reader scores for it
+            first.quotes, short = named, named[0].span
+        elif short is None:
             first.quotes += [
                 _quote(s, None)
                 for s in scored[1:2]
@@ -176,8 +157,9 @@ class ExtractiveAnswerer:
         return said, differ
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        scored = self.weigh(question, passages)
-        said, differ = self.choose(question, scored)
+        reading = self.reader.reading(question, [p.text for p in passages])
+        scored = self.weigh(question, passages, reading)
+        said, differ = self.choose(question, scored, reading)
         if not said:
             return no_answer(question).model_copy(update={"related": related(scored)})
         return compose(question, said, differ)

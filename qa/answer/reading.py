@@ -4,6 +4,7 @@ lies there (the evidence ``qa.answer.evidence`` weighs each sentence on)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -105,9 +106,13 @@ class Reading:
                 overall = max(overall, both - self._every)
         return local, overall
 
-    def within(self, passage: int, start: int, end: int) -> Span | None:
+    def within(
+        self, passage: int, start: int, end: int, accept: Callable[[str], bool] | None = None
+    ) -> Span | None:
         """The best span whose tokens all lie in ``[start, end)`` of passage ``passage`` (a
-        sentence), with its passage's no-answer score; None when no token does."""
+        sentence), with its passage's no-answer score; None when no token does. With
+        ``accept``, the best of the ten best in each window whose text it accepts."""
+        text = self._of[passage][0].text if passage in self._of else ""
         best: tuple[float, int, int] | None = None
         for w in self._of.get(passage, []):
             idx = w.tokens(start, end)
@@ -116,15 +121,24 @@ class Reading:
             scores = w.start[idx][:, None] + w.end[idx][None, :]
             gap = idx[None, :] - idx[:, None]
             scores = np.where((gap >= 0) & (gap < self.longest), scores, -np.inf)
-            s, e = divmod(int(np.argmax(scores)), len(idx))
-            if best is None or scores[s, e] > best[0]:
-                best = (float(scores[s, e]), int(w.first[idx[s]]), int(w.last[idx[e]]))
+            tried = np.argsort(-scores, axis=None)[: 10 if accept else 1]
+            for flat in tried:
+                s, e = divmod(int(flat), len(idx))
+                a, b = self._clipped(text, int(w.first[idx[s]]), int(w.last[idx[e]]), start, end)
+                if np.isfinite(scores[s, e]) and (accept is None or accept(text[a:b])):
+                    if best is None or scores[s, e] > best[0]:
+                        best = (float(scores[s, e]), a, b)
+                    break
         if best is None:
             return None
-        text = self._of[passage][0].text
-        a, b = whole_words(text, best[1], best[2])
-        a, b = max(a, start), min(b, end)
-        return Span(passage, a, b, text[a:b], best[0], self.nulls[passage])
+        return Span(
+            passage, best[1], best[2], text[best[1] : best[2]], best[0], self.nulls[passage]
+        )
+
+    @staticmethod
+    def _clipped(text: str, a: int, b: int, start: int, end: int) -> tuple[int, int]:
+        a, b = whole_words(text, a, b)
+        return max(a, start), min(b, end)
 
 
 def _logsumexp(values: np.ndarray) -> float:
