@@ -68,10 +68,10 @@ def _seeds() -> list[Article]:
     return [a for p in files([SEEDS]) for a in parse(p.name, p.read_bytes(), limit, str(p))]
 
 
-def _seeds_report(service: Service, out: Path) -> dict[str, Any]:
+def _seeds_report(service: Service, out: Path, talk: bool = False) -> dict[str, Any]:
     """``qa eval`` of the seeds gold over ``service``, with the answers that cite an
-    article that is not a seed."""
-    report = evaluate_service(service, GOLD, out)
+    article that is not a seed (and with ``talk``, the questions as one conversation)."""
+    report = evaluate_service(service, GOLD, out, talk=talk)
     seeds = {d.id for d in service.store.documents(text=False) if d.origin}
     unrelated = [
         row["id"]
@@ -87,6 +87,7 @@ def _seeds_report(service: Service, out: Path) -> dict[str, Any]:
         "answers_citing_unrelated": len(unrelated),
         "unrelated_ids": unrelated,
         "latency_p50_ms": overall["latency_p50_ms"],
+        **({"conversation": report["conversation"]} if talk else {}),
     }
 
 
@@ -105,7 +106,7 @@ def seeds_in_archive(squad_path: Path) -> dict[str, Any]:
         small = build_service(settings_for(Path(alone), "seeds"), Embedder())
         small.ingest_paths([SEEDS])
         result = {
-            "seeds_alone": _seeds_report(small, Path(alone) / "report"),
+            "seeds_alone": _seeds_report(small, Path(alone) / "report", talk=True),
             "seeds_in_archive": _seeds_report(big, Path(alone) / "report-archive"),
             "archive_articles": len(archive.articles),
         }
@@ -150,5 +151,24 @@ def markdown(data: dict[str, Any]) -> list[str]:
                 rows,
             ),
             "",
+            *_talk(s["seeds_alone"].get("conversation")),
         ]
     return lines
+
+
+def _talk(talk: dict[str, Any] | None) -> list[str]:
+    """The seeds gold asked as one conversation, beside each question asked alone."""
+    if not talk:
+        return []
+    said = [f"{r['question']} → {r['as']}" for r in talk["rewritten"]]
+    return [
+        "## The seeds gold as one conversation",
+        "",
+        "Every question asked one after another over the seeds alone, each with the history "
+        "before it as the page sends it (`qa eval --conversation`): accuracy "
+        f"{cell(talk['accuracy'])} (each alone {cell(talk['accuracy_alone'])}), follow-ups "
+        f"{cell(talk['follow_up_accuracy'])} (alone {cell(talk['follow_up_accuracy_alone'])}); "
+        f"{len(said)} of the {talk['standalone_questions']} questions that stand on their own "
+        f"rewritten{': ' + '; '.join(said) if said else ''}.",
+        "",
+    ]

@@ -19,7 +19,7 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, ensure_config
 
-from qa.answer import Answerer, Condenser
+from qa.answer import Answerer, Condenser, recent
 from qa.models import Answer, Passage, Question
 from qa.search import Retriever, as_passage
 
@@ -64,12 +64,19 @@ class Timer(BaseCallbackHandler):
 class Chain(Runnable[Question, Answer]):
     """Answers questions over the store."""
 
-    def __init__(self, condense: Condenser, retriever: Retriever, answerer: Answerer):
+    def __init__(
+        self,
+        condense: Condenser,
+        retriever: Retriever,
+        answerer: Answerer,
+        history: tuple[int, int] = (50, 2000),
+    ):
+        """``history``: the turns kept and the characters kept of each (``recent``)."""
         self.condense = condense
         self.answerer = answerer
 
         def standalone(q: Question) -> tuple[Question, str]:
-            return q, condense(q.text, q.history)
+            return q, condense(q.text, recent(q.history, *history))
 
         def retrieve(state: tuple[Question, str], config: RunnableConfig) -> Retrieved:
             q, text = state

@@ -96,9 +96,10 @@ def ask(
     """Answer QUESTION from the articles, with citations."""
     if not question.strip():
         _fail("the question is empty")
-    turns = []
-    if history:
-        turns = [Turn(**t) for t in json.loads(history.read_text())]
+    try:
+        turns = [Turn.model_validate(t) for t in json.loads(history.read_text())] if history else []
+    except (OSError, ValueError, TypeError) as exc:  # pydantic's errors are ValueErrors
+        _fail(f"cannot read the history {history}: {exc}")
     result = _run(lambda: _service().chain.invoke(Question(text=question, history=turns)))
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
@@ -223,9 +224,12 @@ def eval_(
         Literal["extractive", "llm"] | None,
         typer.Option(help="default: QA_ANSWERER; with --url, checks the service uses it"),
     ] = None,
+    conversation: Annotated[
+        bool, typer.Option("--conversation", help="also ask them all as one conversation")
+    ] = False,
 ) -> None:
     """Score answers, abstention, citations, retrieval and latency on a gold set."""
-    from qa.evaluation import InProcess, OverHttp, below, cell, evaluate
+    from qa.evaluation import InProcess, OverHttp, below, evaluate, summary
     from qa.service import build_service
 
     settings = get_settings()
@@ -233,13 +237,11 @@ def eval_(
         settings = settings.model_copy(update={"answerer": answerer})
     try:
         backend = OverHttp(url, answerer=answerer) if url else InProcess(build_service(settings))
-        report = evaluate(backend, gold, out, k)
+        report = evaluate(backend, gold, out, k, conversation)
         failed = below(report["overall"], json.loads(THRESHOLDS.read_text())) if check else []
     except (QAError, OSError, ValueError) as exc:
         _fail(str(exc))
-    for name, value in report["overall"].items():
-        typer.echo(f"{name:>18}: {cell(value)}")
-    typer.echo(f"report: {out / 'report.md'}")
+    typer.echo("\n".join([*summary(report), f"report: {out / 'report.md'}"]))
     if failed:
         _fail("below the thresholds: " + ", ".join(failed))
 

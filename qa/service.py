@@ -72,6 +72,7 @@ def build_service(
         make_condenser(settings, chat_model),
         retriever,
         make_answerer(settings, embedder, chat_model),
+        (settings.max_history_turns, settings.max_message_chars),
     )
     ingestor = Ingestor(
         store,

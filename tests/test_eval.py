@@ -142,3 +142,19 @@ def test_evaluate_over_http(seeded: Service, subset: Path, tmp_path: Path) -> No
         http = cast(httpx.Client, client)
         report = evaluate(OverHttp("http://testserver", http, seeds=SEEDS), subset, tmp_path)
     check_report(report, tmp_path)
+
+
+def test_the_questions_asked_as_one_conversation(
+    seeded: Service, subset: Path, tmp_path: Path
+) -> None:
+    """Each question after all the others, with the history as the page sends it, beside
+    the same asked alone; none of those that stand on their own is rewritten."""
+    report = evaluate_service(seeded, subset, tmp_path, talk=True)
+    talk = report["conversation"]
+    assert talk["standalone_questions"] == sum(
+        r["type"] != "follow-up" for r in report["questions"]
+    )
+    assert talk["rewritten"] == []
+    for key in ("accuracy", "standalone_accuracy", "follow_up_accuracy"):
+        assert talk[key] is not None and abs(talk[key] - talk[f"{key}_alone"]) <= 0.2, key
+    assert "## Asked as one conversation" in (tmp_path / "report.md").read_text()

@@ -420,7 +420,7 @@ def test_add_ask_and_remove_from_the_library(
     page.select_option("#within-source", FERRY["source"])
     chip = page.locator("#chips .chip")
     assert chip.is_visible() and FERRY["source"] in str(chip.text_content())
-    _, sent, within = ask(page, "What happened on Thursday?")
+    _, sent, within = ask(page, "When did the Lakeside ferry crews stop work?")
     assert sent["filters"] == {"source": FERRY["source"]}
     assert within["citations"] and {c["source"] for c in within["citations"]} == {FERRY["source"]}
     chip.locator("button").click()

@@ -1,7 +1,7 @@
 """The extractive answer: the span reader, each sentence weighed, tiers, follow-ups."""
 
 from qa.answer.extractive import Answerer, ExtractiveAnswerer, no_answer
-from qa.answer.history import Condenser, condense
+from qa.answer.history import Condenser, condense, recent
 from qa.answer.reader import Reader
 from qa.answer.render import MAX_CHARS, MAX_SENTENCES, NO_ANSWER, render
 
@@ -15,5 +15,6 @@ __all__ = [
     "Reader",
     "condense",
     "no_answer",
+    "recent",
     "render",
 ]

@@ -90,17 +90,14 @@ def prepare(
     filters: Filters | None,
     settings: Settings,
 ) -> Question:
-    """Check a question. History over QA_MAX_HISTORY_TURNS keeps only the last turns, and
-    each turn is clipped to QA_MAX_MESSAGE_CHARS (the condenser needs no more)."""
+    """Check a question. The chain keeps what it reads of the history (its last
+    QA_MAX_HISTORY_TURNS turns, each cut to QA_MAX_MESSAGE_CHARS: ``qa.answer.recent``),
+    as it does for every caller."""
     text = check_text(message, settings)
     for number, turn in enumerate(history):
         clean(turn.content, f"history turn {number}")
     check_k(k, settings, ("body", "k"))
-    keep = max(settings.max_history_turns, 0)
-    recent = history[-keep:] if keep else []
-    limit = settings.max_message_chars
-    turns = [t.model_copy(update={"content": t.content[:limit]}) for t in recent]
-    return Question(text=text, history=turns, k=k, filters=filters)
+    return Question(text=text, history=history, k=k, filters=filters)
 
 
 def query_filters(

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from qa.errors import QAError
-from qa.evaluation.gold import Gold, load_gold, replayed
+from qa.evaluation.gold import Gold, conversation, load_gold, replayed
 from qa.evaluation.grading import contains, f1, is_correct, strip_markers, versions
-from qa.evaluation.report import Row, metrics, write_report
+from qa.evaluation.report import Row, metrics, talked, write_report
 from qa.models import Answer, Citation, Question
 from qa.settings import get_settings
 
@@ -190,8 +190,11 @@ def _run(
     }
 
 
-def evaluate(backend: Backend, gold: Path, out: Path, k: int | None = None) -> dict[str, Any]:
-    """Ask every gold question, score it, and write the report to ``out``."""
+def evaluate(
+    backend: Backend, gold: Path, out: Path, k: int | None = None, talk: bool = False
+) -> dict[str, Any]:
+    """Ask every gold question, score it, and write the report to ``out``; with ``talk``,
+    ask them again as one conversation (``conversation`` in the report)."""
     questions = load_gold(gold)
     if isinstance(backend, OverHttp):
         backend.check()
@@ -202,20 +205,26 @@ def evaluate(backend: Backend, gold: Path, out: Path, k: int | None = None) -> d
     if questions:  # warm up (model loading, caches) outside the timed calls
         backend.answers([Gold(**{**questions[0].model_dump(), "history": []})], k)
     texts: Texts = {}
-    answered = backend.answers(replayed(questions, lambda g: backend.answers(g, k)), k)
-    rows = [
-        _run(backend, q, a, latency, stems, texts)
-        for q, (a, latency) in zip(questions, answered, strict=True)
-    ]
+
+    def ask(golds: list[Gold]) -> list[tuple[Answer, float]]:
+        return backend.answers(golds, k)
+
+    def scored(golds: list[Gold], answered: list[tuple[Answer, float]]) -> list[Row]:
+        pairs = zip(golds, answered, strict=True)
+        return [_run(backend, q, a, latency, stems, texts) for q, (a, latency) in pairs]
+
+    rows = scored(questions, ask(replayed(questions, ask)))
     kinds = dict.fromkeys(r["type"] for r in rows)
     by_type = {kind: metrics([r for r in rows if r["type"] == kind]) for kind in kinds}
     report = dict(gold=str(gold), k=k, overall=metrics(rows), by_type=by_type, questions=rows)
+    if talk:
+        report["conversation"] = talked(rows, scored(questions, conversation(questions, ask)[1]))
     write_report(report, out)
     return report
 
 
 def evaluate_service(
-    service: Service, gold: Path, out: Path, k: int | None = None
+    service: Service, gold: Path, out: Path, k: int | None = None, talk: bool = False
 ) -> dict[str, Any]:
     """``evaluate`` over a ``Service`` in this process."""
-    return evaluate(InProcess(service), gold, out, k)
+    return evaluate(InProcess(service), gold, out, k, talk)

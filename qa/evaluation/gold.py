@@ -45,3 +45,27 @@ def _conversation(gold: Gold, ask: Ask) -> list[Turn]:
             turn = Turn(role="assistant", content=answer.answer, findings=answer.findings)
         turns.append(turn)
     return turns
+
+
+def conversation(golds: list[Gold], ask: Ask) -> tuple[list[Gold], list[tuple[Answer, float]]]:
+    """Every question asked one after another in one conversation, as a person asks them on
+    the page without "New conversation": each with all the turns before it (a follow-up's
+    own earlier exchange replayed into it first), and its answers."""
+    talk: list[Turn] = []
+    asked: list[Gold] = []
+    answers: list[tuple[Answer, float]] = []
+
+    def say(gold: Gold) -> tuple[Answer, float]:
+        answer = ask([gold])[0]
+        talk.append(Turn(role="user", content=gold.question))
+        talk.append(Turn(role="assistant", content=answer[0].answer, findings=answer[0].findings))
+        return answer
+
+    for g in golds:
+        for turn in g.history:
+            if turn.role == "user":
+                say(g.model_copy(update={"question": turn.content, "history": list(talk)}))
+        now = g.model_copy(update={"history": list(talk)})
+        answers.append(say(now))
+        asked.append(now)
+    return asked, answers

@@ -93,9 +93,37 @@ def markdown(report: dict[str, Any]) -> str:
             *_table(["metric", "value"], ([key, v] for key, v in overall.items())),
             f"\n## Worst failures ({len(failures)} in all)\n",
             *_table(["id", "type", "question", "expected", "answer"], worst),
+            *_conversation(report.get("conversation")),
             "",
         ]
     )
+
+
+def summary(report: dict[str, Any]) -> list[str]:
+    """The report's figures, a line each, for the terminal."""
+    lines = [f"{name:>18}: {cell(value)}" for name, value in report["overall"].items()]
+    for name, value in report.get("conversation", {}).items():
+        said = [f"{r['question']} -> {r['as']}" for r in value] if name == "rewritten" else value
+        lines.append(f"  conversation {name}: {cell(said)}")
+    return lines
+
+
+def _conversation(talk: dict[str, Any] | None) -> list[str]:
+    if not talk:
+        return []
+    pairs = [("all", "accuracy"), ("standing on their own", "standalone_accuracy")]
+    pairs.append(("follow-ups", "follow_up_accuracy"))
+    rewritten = [[r["id"], r["question"], r["as"]] for r in talk["rewritten"]]
+    return [
+        "\n## Asked as one conversation\n",
+        *_table(
+            ["questions", "in one conversation", "each alone"],
+            ([name, talk[key], talk[f"{key}_alone"]] for name, key in pairs),
+        ),
+        f"\n{len(rewritten)} of the {talk['standalone_questions']} questions that stand on "
+        "their own were rewritten:\n",
+        *(_table(["id", "question", "searched for"], rewritten) if rewritten else []),
+    ]
 
 
 def chart(report: dict[str, Any], path: Path) -> None:
@@ -118,6 +146,32 @@ def chart(report: dict[str, Any], path: Path) -> None:
     histogram.set(xlabel="ms per question", ylabel="questions", title="Latency of the answer call")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
+
+
+def talked(alone: list[Row], talk: list[Row]) -> dict[str, Any]:
+    """The questions asked as one conversation beside the same asked alone: accuracy of
+    the questions that stand on their own and of the follow-ups, and each question that
+    stands on its own but was rewritten."""
+    own = [i for i, r in enumerate(alone) if r["type"] != "follow-up"]
+    follow = [i for i, r in enumerate(alone) if r["type"] == "follow-up"]
+
+    def right(rows: list[Row], which: list[int]) -> float | None:
+        return _mean(rows[i]["correct"] for i in which)
+
+    return {
+        "accuracy": right(talk, own + follow),
+        "accuracy_alone": right(alone, own + follow),
+        "standalone_accuracy": right(talk, own),
+        "standalone_accuracy_alone": right(alone, own),
+        "follow_up_accuracy": right(talk, follow),
+        "follow_up_accuracy_alone": right(alone, follow),
+        "standalone_questions": len(own),
+        "rewritten": [
+            {"id": talk[i]["id"], "question": talk[i]["question"], "as": talk[i]["standalone"]}
+            for i in own
+            if talk[i]["standalone"] != talk[i]["question"]
+        ],
+    }
 
 
 def write_report(report: dict[str, Any], out: Path) -> None:
