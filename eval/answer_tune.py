@@ -171,26 +171,33 @@ def differ_rate(rows: list[Row], chances: Chances, choice: Choice) -> dict[str, 
 
 
 def join_scores(rows: list[Row], chances: Chances, choice: Choice) -> dict[str, float]:
-    """Per set, how well other articles are heard: the share of the sentences heard that
-    hold an answer (precision), the share of the answered questions with another article
-    whose sentence holds one in which one is heard (recall), and their harmonic mean."""
-    out = {}
+    """How well other articles are heard, per set and over both (``all``: their counts
+    pooled, as RealTime QA has about ten questions another article answers, too few to
+    weigh alike): the harmonic mean of the share of the sentences heard that hold an answer
+    (precision) and of the answered questions with another article whose sentence holds
+    one, the share in which one is heard (recall)."""
+    counts: dict[str, np.ndarray] = {}
     for name in dict.fromkeys(r.set for r in rows):
-        heard_holds, found, could = [], 0, 0
+        heard_holds, found, could = 0, 0, 0
+        total = 0
         for r, p in answered(rows, chances, choice[0], name):
             first = r.documents[r.candidates[int(np.argmax(p))].passage]
             holds = [r.holds[i] for i in joined(r, p, choice)[0]]
-            heard_holds += holds
+            heard_holds, total = heard_holds + sum(holds), total + len(holds)
             could += any(
                 h and r.documents[c.passage] != first
                 for c, h in zip(r.candidates, r.holds, strict=True)
             )
             found += any(holds)
-        precision = float(np.mean(heard_holds)) if heard_holds else 0.0
-        recall = found / could if could else 0.0
-        f = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        out[name] = round(f, 4)
-    return out
+        counts[name] = np.array([heard_holds, total, found, could], dtype=float)
+    counts["all"] = sum(counts.values(), np.zeros(4))
+    return {name: _f1(*c) for name, c in counts.items()}
+
+
+def _f1(holds: float, heard: float, found: float, could: float) -> float:
+    precision = holds / heard if heard else 0.0
+    recall = found / could if could else 0.0
+    return round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0
 
 
 def simulate(rows: list[Row], chances: Chances, choice: Choice) -> dict:
@@ -244,7 +251,7 @@ def choose(rows: list[Row]) -> dict:
     answer = balanced(rows, chances)
     span = span_threshold(rows, chances, answer)
     scores = {t: join_scores(rows, chances, (answer, span, t, 1.0)) for t in GRID}
-    join = max(GRID, key=lambda t: (np.mean(list(scores[t].values())), -t))
+    join = max(GRID, key=lambda t: (scores[t]["all"], -t))
     rates = {x: differ_rate(rows, chances, (answer, span, join, x)) for x in SHARES}
     differ = min((x for x in SHARES if rates[x]["squad"] <= MAX_DIFFER), default=SHARES[-1])
     return {

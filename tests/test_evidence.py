@@ -123,8 +123,12 @@ def test_joining_is_scored_by_the_articles_heard_that_answer() -> None:
     ]
     chances = [np.array([0.9, 0.6]), np.array([0.9, 0.4])]
     # at 0.5 only the one that answers is heard: precision 1, recall 1
-    assert join_scores(rows, chances, (0.5, 6.0, 0.5, 1.0)) == {"a": 1.0}
+    assert join_scores(rows, chances, (0.5, 6.0, 0.5, 1.0)) == {"a": 1.0, "all": 1.0}
     # at 0.3 the other is heard too: precision 1/2, recall 1, F1 2/3
-    assert join_scores(rows, chances, (0.5, 6.0, 0.3, 1.0)) == {"a": 0.6667}
+    assert join_scores(rows, chances, (0.5, 6.0, 0.3, 1.0)) == {"a": 0.6667, "all": 0.6667}
     # at 0.7 none is heard
-    assert join_scores(rows, chances, (0.5, 6.0, 0.7, 1.0)) == {"a": 0.0}
+    assert join_scores(rows, chances, (0.5, 6.0, 0.7, 1.0)) == {"a": 0.0, "all": 0.0}
+    # two sets: their counts pooled
+    both = [*rows, _row("b", True, [9.0, 8.0], [True, False])]
+    scores = join_scores(both, [*chances, np.array([0.9, 0.6])], (0.5, 6.0, 0.5, 1.0))
+    assert scores == {"a": 1.0, "b": 0.0, "all": 0.6667}  # precision 1/2, recall 1
