@@ -1,5 +1,7 @@
 """The chain and the extractive answerer over the seeds, with the real model and store."""
 
+import dataclasses
+
 import pytest
 
 from qa.answer.extractive import NO_ANSWER, ExtractiveAnswerer
@@ -128,10 +130,12 @@ def test_stream_gives_citations_then_pieces_then_the_answer(seeded: Service) -> 
 
 @pytest.fixture
 def eager(seeded: Service) -> ExtractiveAnswerer:
-    """The mechanism, whatever the thresholds: every sentence and every span is taken."""
+    """The mechanism, whatever the thresholds: every sentence and every span is taken, and
+    every other article is heard and may differ."""
     shipped = seeded.chain.answerer
     assert isinstance(shipped, ExtractiveAnswerer)
-    return ExtractiveAnswerer(shipped.reader, 0.0, span_threshold=-100.0)
+    model = dataclasses.replace(shipped.model, join=0.0, differ=0.0)
+    return ExtractiveAnswerer(shipped.reader, 0.0, span_threshold=-100.0, model=model)
 
 
 def _passage(text: str, document_id: str = "d1") -> Passage:
@@ -189,14 +193,13 @@ def test_articles_that_differ_are_each_cited_with_their_own_answer(
     ]
     answer = eager.answer("Who designed the bridge?", passages)
     assert answer.answered and answer.sources_differ
-    assert (
-        answer.answer
-        == 'The articles differ: Maria Keller, in "T a" [1]; Hans Vogel, in "T b" [2].'
+    named = {(f.document_id, f.short_answer) for f in answer.findings}
+    assert named == {("a", "Maria Keller"), ("b", "Hans Vogel")}
+    first, second = ((f.short_answer, f.title) for f in answer.findings)
+    assert answer.answer == (
+        f'The articles differ: {first[0]}, in "{first[1]}" [1]; '
+        f'{second[0]}, in "{second[1]}" [2].'
     )
-    assert [(f.document_id, f.short_answer) for f in answer.findings] == [
-        ("a", "Maria Keller"),
-        ("b", "Hans Vogel"),
-    ]
     by_doc = {c.document_id: c for c in answer.citations}
     for doc, name in (("a", "Maria Keller"), ("b", "Hans Vogel")):
         c, text = by_doc[doc], passages[0 if doc == "a" else 1].text
@@ -280,7 +283,7 @@ def test_a_phrase_that_refers_back_gives_way_to_the_name(eager: ExtractiveAnswer
     question wants a name: the name the reader scores in the passage leads instead, in its
     own quoted sentence, and the sentence that answered best is quoted after it."""
     text = (
-        "Iran has asked Interpol to help arrest the president. The red notice is the "
+        "The police have asked Interpol to help arrest the suspect. The red notice is the "
         "highest-level request issued by the international organization."
     )
     answer = eager.answer("Which organization issues the red notice?", [_passage(text)])
