@@ -17,7 +17,7 @@ batches are the same prefix for any length). Phases, each skipped when its outpu
 train -> export (int8 ONNX) -> tune (longest answer, threshold, rank and overlap weights on
 articles 32-35) -> evaluate (articles 36-47).
 
-    .venv/bin/python -m eval.train_reader --start-from DIR [--epochs 0.15] [--restarts ...]
+    .venv/bin/python -m eval.train_reader --start-from DIR [--epochs 0.3] [--restarts 0.15]
 
 ``--start-from DIR`` starts from a reader folder's dequantised int8 weights
 (``eval.reader_weights``) with a fresh optimiser; ``--start-epoch`` moves the schedule on
@@ -221,11 +221,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--work", type=Path, default=Path(".cache/reader-train"))
     parser.add_argument("--out", type=Path, default=Path("qa/answer/reader"))
-    parser.add_argument("--epochs", type=float, default=0.15)
+    parser.add_argument("--epochs", type=float, default=0.3)
     parser.add_argument(
         "--restarts",
         type=lambda v: [float(x) for x in v.split(",") if x],
-        default=[],
+        default=[0.15],
         help="epochs (comma-separated) where the learning rate restarts at half its peak",
     )
     parser.add_argument(
