@@ -195,11 +195,8 @@ def test_articles_that_differ_are_each_cited_with_their_own_answer(
     assert answer.answered and answer.sources_differ
     named = {(f.document_id, f.short_answer) for f in answer.findings}
     assert named == {("a", "Maria Keller"), ("b", "Hans Vogel")}
-    first, second = ((f.short_answer, f.title) for f in answer.findings)
-    assert answer.answer == (
-        f'The articles differ: {first[0]}, in "{first[1]}" [1]; '
-        f'{second[0]}, in "{second[1]}" [2].'
-    )
+    said = [f'{f.short_answer}, in "{f.title}" [{n}]' for n, f in enumerate(answer.findings, 1)]
+    assert answer.answer == "The articles differ: " + "; ".join(said) + "."
     by_doc = {c.document_id: c for c in answer.citations}
     for doc, name in (("a", "Maria Keller"), ("b", "Hans Vogel")):
         c, text = by_doc[doc], passages[0 if doc == "a" else 1].text
