@@ -114,7 +114,10 @@ def lead(r: Row, p: np.ndarray, answer: float, span: float) -> tuple[int | None,
     sentence whose span is the short answer (None: none), and the sentences that quote the
     first article: the likeliest; a sure span of the wrong kind gives way to the likeliest
     sentence of its passage sure of one of the right kind (both quoted); without a short
-    answer, the article's next likeliest sentence too when likely enough on its own."""
+    answer, the article's next likeliest sentence too when likely enough on its own. A
+    row holds each sentence's best span only, so where the answerer first looks for a span
+    of the right kind inside the best sentence (``Reading.within``), this goes straight to
+    the passage's other sentences: the choices see that rule a little less often."""
     order = [int(i) for i in np.argsort(-p)]
     first, c = order[0], r.candidates[order[0]]
     if _sure(r, first, span):

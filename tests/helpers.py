@@ -187,3 +187,24 @@ def answer_turn(short: str | None, quote: str, content: str = "(not read)") -> T
     )  # fmt: skip
     finding = Finding(document_id="d", title="t", quotes=[cited], short_answer=short)
     return Turn(role="assistant", content=content, findings=[finding])
+
+
+@contextmanager
+def app_client(store: Path, embedder: Any, **options: Any) -> Iterator[Any]:
+    """The real app over ``store`` (with ``embedder`` loaded once), as a TestClient; no
+    rate limit unless ``options`` (further settings) say otherwise."""
+    from fastapi.testclient import TestClient
+
+    from qa.api import create_app
+    from qa.service import build_service
+    from qa.settings import Settings
+
+    settings = Settings(vectorstore_dir=store, **{"rate_limit": "off", **options})
+    with TestClient(create_app(settings, service=build_service(settings, embedder))) as client:
+        yield client
+
+
+def document_texts(client: Any) -> dict[str, str]:
+    """Every stored article's text by its id, over the API."""
+    ids = [d["id"] for d in client.get("/documents").json()["documents"]]
+    return {i: client.get(f"/documents/{i}").json()["text"] for i in ids}

@@ -26,8 +26,10 @@ from tests.helpers import (
     BAD_FILES,
     PROPAGANDA,
     SENTENCE_ANSWER,
+    app_client,
     check_citations,
     copy_store,
+    document_texts,
     sse_json,
 )
 
@@ -63,16 +65,8 @@ def shared(
 ) -> Iterator[TestClient]:
     """One client for the tables of requests that change nothing (each checks that)."""
     store = copy_store(seeded_dir, tmp_path_factory.mktemp("shared") / "store")
-    settings = Settings(
-        vectorstore_dir=store, max_upload_bytes=UPLOAD_LIMIT, max_history_turns=4, rate_limit="off"
-    )
-    with TestClient(create_app(settings, service=build_service(settings, embedder))) as client:
+    with app_client(store, embedder, max_upload_bytes=UPLOAD_LIMIT, max_history_turns=4) as client:
         yield client
-
-
-def document_texts(client: TestClient) -> dict[str, str]:
-    ids = [d["id"] for d in client.get("/documents").json()["documents"]]
-    return {i: client.get(f"/documents/{i}").json()["text"] for i in ids}
 
 
 def count(client: TestClient) -> int:

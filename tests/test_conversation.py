@@ -15,13 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qa.answer import condense
-from qa.api import create_app
 from qa.encoders import Embedder
 from qa.models import Turn
-from qa.service import build_service
-from qa.settings import Settings
 from tests.conftest import ROOT
-from tests.helpers import answer_turn, copy_store
+from tests.helpers import answer_turn, app_client, copy_store
 
 TURNS = 2  # QA_MAX_HISTORY_TURNS here
 QUDS = "Who was the head of Iran's Quds Force?"
@@ -34,8 +31,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def client(store: Path, embedder: Embedder) -> Iterator[TestClient]:
-    settings = Settings(vectorstore_dir=store, rate_limit="off", max_history_turns=TURNS)
-    with TestClient(create_app(settings, service=build_service(settings, embedder))) as client:
+    with app_client(store, embedder, max_history_turns=TURNS) as client:
         yield client
 
 

@@ -9,11 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.api import create_app
 from qa.encoders import Embedder
-from qa.service import build_service
-from qa.settings import Settings
-from tests.helpers import check_citations, copy_store
+from tests.helpers import app_client, check_citations, copy_store, document_texts
 
 AGE = "How old was Soleimani when he died?"  # both outlets: "62-year-old"
 
@@ -23,14 +20,8 @@ def client(
     tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path, embedder: Embedder
 ) -> Iterator[TestClient]:
     store = copy_store(seeded_dir, tmp_path_factory.mktemp("findings") / "store")
-    settings = Settings(vectorstore_dir=store, rate_limit="off")
-    with TestClient(create_app(settings, service=build_service(settings, embedder))) as client:
+    with app_client(store, embedder) as client:
         yield client
-
-
-def _texts(client: TestClient) -> dict[str, str]:
-    ids = [d["id"] for d in client.get("/documents").json()["documents"]]
-    return {i: client.get(f"/documents/{i}").json()["text"] for i in ids}
 
 
 def test_two_outlets_that_agree_are_each_a_finding_cited_together(client: TestClient) -> None:
@@ -45,7 +36,7 @@ def test_two_outlets_that_agree_are_each_a_finding_cited_together(client: TestCl
     assert answer["answer"].startswith(f"{answer['short_answer']} [1][2]: ")
     assert f'"{first["quote"]}" [1]' in answer["answer"]
     assert f'"{second["quote"]}" [2]' in answer["answer"]
-    check_citations(answer, _texts(client))
+    check_citations(answer, document_texts(client))
 
 
 def test_a_follow_up_reads_the_findings_it_is_sent(client: TestClient) -> None:

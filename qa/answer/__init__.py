@@ -2,6 +2,7 @@
 
 from qa.answer.extractive import Answerer, ExtractiveAnswerer, no_answer
 from qa.answer.history import Condenser, condense, recent
+from qa.answer.quote import findings
 from qa.answer.reader import Reader
 from qa.answer.render import MAX_CHARS, MAX_SENTENCES, NO_ANSWER, render
 
@@ -14,6 +15,7 @@ __all__ = [
     "ExtractiveAnswerer",
     "Reader",
     "condense",
+    "findings",
     "no_answer",
     "recent",
     "render",

@@ -88,14 +88,10 @@ class ExtractiveAnswerer:
         # the least margin (logits) of its span over "no answer", for the span to lead
         self.span_threshold = self.model.span if span_threshold is None else span_threshold
 
-    def weigh(
-        self, question: str, passages: Sequence[Passage], reading: Reading | None = None
-    ) -> list[Scored]:
-        """Every sentence of the passages with the chance that it answers, likeliest first
-        (``reading``: the reader's pass over them, if made)."""
-        texts = [p.text for p in passages]
-        reading = reading or self.reader.reading(question, texts)
-        found = candidates(question, texts, reading)
+    def weigh(self, question: str, passages: Sequence[Passage], reading: Reading) -> list[Scored]:
+        """Every sentence of the passages, as the reader read them (``reading``), with the
+        chance that it answers, likeliest first."""
+        found = candidates(question, [p.text for p in passages], reading)
         scored = [Scored(c, self.model.chance(c), passages[c.passage]) for c in found]
         return sorted(scored, key=lambda s: -s.chance)
 

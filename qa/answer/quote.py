@@ -81,24 +81,28 @@ def finding(quotes: list[Quote], cited: list[Citation], chance: float) -> Findin
     """What the article of ``quotes`` says (the first leads, with its short answer if it
     shows one), cited as ``cited`` (its quotes, each followed by the same sentence in its
     near-copies), a near-copy's citations making a finding of its own."""
+    ours, *copies = findings(cited, chance)
+    return ours.model_copy(update={"copies": copies})
+
+
+def findings(cited: list[Citation], chance: float | None = None) -> list[Finding]:
+    """The citations as findings, one per article in the order first cited: its quotes,
+    the short answer its first quote holds (if any), and ``chance``."""
     by: dict[str, list[Citation]] = {}
     for c in cited:
         by.setdefault(c.document_id, []).append(c)
-    ours = by.pop(quotes[0].passage.document_id)
-    return _finding(ours, chance, [_finding(cs, chance, []) for cs in by.values()])
+    return [_finding(quotes, chance) for quotes in by.values()]
 
 
-def _finding(quotes: list[Citation], chance: float, copies: list[Finding]) -> Finding:
+def _finding(quotes: list[Citation], chance: float | None) -> Finding:
     lead = quotes[0]
     a, b = lead.answer_start, lead.answer_end
+    short = None if a is None or b is None else lead.quote[a - lead.start : b - lead.start]
     return Finding(
         **lead.model_dump(include=set(Cited.model_fields)),
         quotes=quotes,
-        short_answer=None
-        if a is None or b is None
-        else lead.quote[a - lead.start : b - lead.start],
+        short_answer=short,
         answer_start=a,
         answer_end=b,
-        chance=round(chance, 4),
-        copies=copies,
+        chance=None if chance is None else round(chance, 4),
     )

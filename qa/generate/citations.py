@@ -17,9 +17,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.answer import no_answer
+from qa.answer import findings, no_answer
 from qa.encoders import Embedder
-from qa.models import Answer, Citation, Cited, Finding, Passage, Sentence
+from qa.models import Answer, Citation, Passage, Sentence
 from qa.text import sentences, tokenize
 
 # [1], [1][2], [1, 2], [passage 1]: the numbers of the passages cited
@@ -154,23 +154,11 @@ class CitationChecker:
             answered=True,
             standalone_question=question,
             citations=citations,
-            findings=findings(citations),
+            findings=findings(citations),  # no chance: the words are the model's
             answerer=self.name,
             sentences=checked,
             tier="generated",
         )
-
-
-def findings(citations: list[Citation]) -> list[Finding]:
-    """A generated answer's findings: per article cited, the passages it was cited by (no
-    short answer, no chance: the model's words are not the article's)."""
-    by: dict[str, list[Citation]] = {}
-    for c in citations:
-        by.setdefault(c.document_id, []).append(c)
-    return [
-        Finding(**cs[0].model_dump(include=set(Cited.model_fields)), quotes=cs)
-        for cs in by.values()
-    ]
 
 
 def _figures(text: str) -> set[str]:
