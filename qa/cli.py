@@ -115,14 +115,25 @@ def ask(
 
 
 @app.command()
-def documents() -> None:
-    """List the stored articles."""
-    docs = _run(lambda: _store().documents(text=False))
-    if not docs:
-        typer.echo("no documents: run `qa ingest`")
-    for d in docs:
+def documents(
+    offset: Annotated[int, typer.Option(min=0, help="articles to skip")] = 0,
+    limit: Annotated[int, typer.Option(min=1, help="articles to list")] = 100,
+    search: Annotated[str, typer.Option(help="only titles that hold this")] = "",
+) -> None:
+    """List the stored articles, by title, a page at a time."""
+    from qa.store import Catalog
+
+    page = _run(lambda: Catalog(_store()).page(offset, limit, search))
+    for d in page.documents:
         published = d.published.isoformat() if d.published else "-"
         typer.echo(f"{d.id}  {published:10}  {d.chunks:3} chunks  {d.title} ({d.source or '-'})")
+    end = offset + len(page.documents)
+    if not page.total:
+        typer.echo("no titles hold that" if search else "no documents: run `qa ingest`")
+    else:
+        typer.echo(f"{offset + 1}-{end} of {page.total}" if end > offset else "past the last")
+    if end < page.total:
+        typer.echo(f"next page: --offset {end}")
 
 
 @app.command()
@@ -144,7 +155,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="processes, each loads the model")] = 1,
 ) -> None:
     """Run the HTTP API and the chat page (uvicorn)."""
-    from qa.api import run
+    from qa.api import run, warnings
 
     settings = get_settings()
     host = host or settings.host
@@ -152,29 +163,12 @@ def serve(
     if host != settings.host:  # the app decides who may write by its bind address
         os.environ["QA_HOST"] = host
         get_settings.cache_clear()
-    _warn(host, workers)
+    for warning in warnings(get_settings(), host, workers):
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     shown = f"[{shown}]" if ":" in shown else shown
     typer.echo(f"Open http://{shown}:{port}/ in a browser (API docs at /docs)")
     run(host, port, workers, settings)
-
-
-def _warn(host: str, workers: int) -> None:
-    from qa.api import is_loopback
-
-    settings, warnings = get_settings(), []
-    if not is_loopback(host) and settings.api_key is None:
-        warnings.append(
-            f"listening on {host} without QA_API_KEY: POST and DELETE /documents are "
-            "refused; set QA_API_KEY to allow them with 'Authorization: Bearer <key>'"
-        )
-    if workers > 1 and not settings.chroma_url:
-        warnings.append(
-            "several workers share the embedded store; set QA_CHROMA_URL to a `chroma run` "
-            "server for concurrent writes"
-        )
-    for warning in warnings:
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
 
 
 @app.command()

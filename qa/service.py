@@ -16,12 +16,13 @@ from qa.ingest import Ingestor, Report
 from qa.models import Article, Document, Filters, Passage
 from qa.search import Keywords, Retriever
 from qa.settings import Settings
-from qa.store import Store
+from qa.store import Catalog, Page, Store
 
 
 @dataclass(frozen=True)
 class Service:
-    """The store, the models, the retriever, the chain and the ingestor, built once."""
+    """The store, the models, the retriever, the chain and the ingestor, built once, and the
+    library's listing (``catalog``), kept per revision of the store."""
 
     settings: Settings
     store: Store
@@ -29,6 +30,7 @@ class Service:
     retriever: Retriever
     chain: Chain
     ingestor: Ingestor
+    catalog: Catalog
 
     def ingest_paths(self, paths: Iterable[Path]) -> Report:
         return self.ingestor.ingest_paths(paths, self.settings.max_file_bytes)
@@ -43,6 +45,9 @@ class Service:
 
     def documents(self, text: bool = True) -> list[Document]:
         return self.store.documents(text=text)
+
+    def page(self, offset: int = 0, limit: int = 100, search: str = "") -> Page:
+        return self.catalog.page(offset, limit, search)
 
     def document(self, document_id: str) -> Document:
         return self.store.document(document_id)
@@ -81,7 +86,7 @@ def build_service(
         settings.chunk_overlap_sentences,
         settings.near_duplicate_threshold,
     )
-    return Service(settings, store, embedder, retriever, chain, ingestor)
+    return Service(settings, store, embedder, retriever, chain, ingestor, Catalog(store))
 
 
 def make_extractive(settings: Settings) -> ExtractiveAnswerer:

@@ -206,5 +206,5 @@ def app_client(store: Path, embedder: Any, **options: Any) -> Iterator[Any]:
 
 def document_texts(client: Any) -> dict[str, str]:
     """Every stored article's text by its id, over the API."""
-    ids = [d["id"] for d in client.get("/documents").json()["documents"]]
+    ids = [d["id"] for d in client.get("/documents?limit=1000").json()["documents"]]
     return {i: client.get(f"/documents/{i}").json()["text"] for i in ids}

@@ -112,7 +112,9 @@ def test_empty_store_is_409_asking_to_ingest(settings: Settings, service: Servic
         assert_error(empty.post("/chat", json={"message": PROPAGANDA}), 409, "ingest")
         assert_error(empty.post("/chat/stream", json={"message": PROPAGANDA}), 409, "ingest")
         assert_error(empty.get("/search", params={"q": "Trump"}), 409, "ingest")
-        assert empty.get("/documents").json() == {"documents": []}
+        assert empty.get("/documents").json() == {
+            "documents": [], "total": 0, "stored": 0, "offset": 0, "next_offset": None
+        }  # fmt: skip
 
 
 # -- chat -----------------------------------------------------------------------------

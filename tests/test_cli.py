@@ -64,6 +64,13 @@ def test_reingest_documents_search_and_errors(store: Path, tmp_path: Path) -> No
     assert "already holds 2" in again.stdout
     listing = run(store, "documents")
     assert "Iran Asks Interpol for Help in Arresting Donald Trump" in listing.stdout
+    assert listing.stdout.splitlines()[-1] == "1-2 of 2"
+    first = run(store, "documents", "--limit", "1").stdout.splitlines()
+    second = run(store, "documents", "--offset", "1", "--limit", "1").stdout.splitlines()
+    assert first[1:] == ["1-1 of 2", "next page: --offset 1"] and second[1:] == ["2-2 of 2"]
+    assert first[0] != second[0] and first[0] in listing.stdout and second[0] in listing.stdout
+    found = run(store, "documents", "--search", "INTERPOL").stdout.splitlines()
+    assert "Interpol" in found[0] and found[1:] == ["1-1 of 1"]
     found = json.loads(run(store, "search", "propaganda stunt", "-k", "2", "--json").stdout)
     assert len(found["results"]) == 2 and "propaganda stunt" in found["results"][0]["text"]
     missing = run(store, "show", "nope")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -36,7 +37,7 @@ from tests.helpers import (
 from tests.servers import serve_app
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Dialog, Page
+    from playwright.sync_api import Browser, Dialog, Page, Route
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -385,6 +386,8 @@ def uploaded(page: Page, text: str) -> str:
 def test_add_ask_and_remove_from_the_library(
     browser: Browser, server: Server, dialogs: list[str]
 ) -> None:
+    from playwright.sync_api import expect
+
     page = open_page(browser, server.url, dialogs, viewport={"width": 1280, "height": 860})
     open_library(page)
     before = str(page.locator("#library-count").text_content())
@@ -432,7 +435,7 @@ def test_add_ask_and_remove_from_the_library(
         page.click("button.danger")
         uploaded(page, f"Removed “{title}”")
     page.fill("#library-search", "")
-    assert page.locator("#library-count").text_content() == before
+    expect(page.locator("#library-count")).to_have_text(before)
     _, _, again = ask(page, WHO_CALLED)
     assert all(c["source"] != FERRY["source"] for c in again["citations"])
     assert dialogs == []
@@ -458,6 +461,8 @@ def keyed_server(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path) -> 
 def test_a_missing_or_wrong_key_and_a_bad_file_change_nothing(
     browser: Browser, keyed_server: Server, dialogs: list[str]
 ) -> None:
+    from playwright.sync_api import expect
+
     page = open_page(browser, keyed_server.url, dialogs)
     open_library(page)
     before = page.locator("#library-count").text_content()
@@ -476,7 +481,7 @@ def test_a_missing_or_wrong_key_and_a_bad_file_change_nothing(
     page.click("#key-form button")
     page.set_input_files("#file-input", [_file("notes.pdf", b"%PDF-1.4")])
     assert "unsupported file type" in uploaded(page, "notes.pdf")
-    assert page.locator("#library-count").text_content() == before
+    expect(page.locator("#library-count")).to_have_text(str(before))
     # the key is kept for the tab, never in the URL or a cookie
     assert page.evaluate("sessionStorage.getItem('qa-api-key')") == KEY
     assert KEY not in page.url and page.context.cookies() == []
@@ -484,30 +489,44 @@ def test_a_missing_or_wrong_key_and_a_bad_file_change_nothing(
     page.close()
 
 
-def test_the_library_scrolls_2000_articles_without_a_long_task(
+def test_the_library_pages_30000_articles_as_it_scrolls(
     browser: Browser, server: Server, dialogs: list[str]
 ) -> None:
-    """The page's own rendering: GET /documents answered with 2,000 articles by the test,
-    and Chromium's performance timeline watched for long tasks while the list scrolls."""
+    """The page's own paging: GET /documents answered by the test from 30,000 articles, by
+    offset, limit and title search as the server reads them, and Chromium's performance
+    timeline watched for long tasks while the list scrolls to its end."""
+    from playwright.sync_api import expect
+
     documents = [
         {"id": f"d{i:05d}", "title": f"Article {i:05d} about the harbour", "source": "Wire",
          "published": "2024-01-01", "url": None, "language": "en", "chunks": 3,
-         "near_duplicate_of": f"d{i - 1:05d}" if i % 10 == 0 and i else None}
-        for i in range(2000)
+         "near_duplicate_of": f"d{i - 1:05d}" if i % 10 == 0 and i else None,
+         "near_duplicate_title": f"Article {i - 1:05d} about the harbour" if i % 10 == 0 and i
+         else None}
+        for i in range(30_000)
     ]  # fmt: skip
+    asked: list[dict[str, str]] = []
+
+    def pages(route: Route) -> None:
+        query = dict(parse_qsl(urlsplit(route.request.url).query))
+        asked.append(query)
+        offset, limit = int(query.get("offset", 0)), int(query.get("limit", 100))
+        found = [d for d in documents if query.get("q", "").lower() in str(d["title"]).lower()]
+        after = offset + limit if offset + limit < len(found) else None
+        body = {"documents": found[offset : offset + limit], "total": len(found),
+                "stored": len(documents), "offset": offset, "next_offset": after}  # fmt: skip
+        route.fulfill(json=body)
+
     page = browser.new_page(viewport={"width": 1280, "height": 860})
     page.add_init_script(
         "window.__long = []; new PerformanceObserver((list) => { for (const e of "
         "list.getEntries()) window.__long.push(e.duration); }).observe({type: 'longtask', "
         "buffered: true});"
     )
-    page.route(
-        lambda url: url.endswith("/documents"),
-        lambda route: route.fulfill(json={"documents": documents}),
-    )
+    page.route(lambda url: urlsplit(url).path == "/documents", pages)
     page.goto(f"{server.url}/")
     open_library(page)
-    assert page.locator("#library-count").text_content() == "2000 articles"
+    expect(page.locator("#library-count")).to_have_text("30000 articles")
     tenth = page.locator(".doc").filter(has_text="Article 00010 about")
     assert "Wire · 1 January 2024" in str(tenth.text_content())
     assert "near-copy of Article 00009 about the harbour" in str(tenth.text_content())
@@ -516,8 +535,13 @@ def test_the_library_scrolls_2000_articles_without_a_long_task(
         page.mouse.wheel(0, 2000)
         page.wait_for_timeout(20)
     page.locator("#library-list").evaluate("list => { list.scrollTop = list.scrollHeight; }")
-    page.locator(".doc").filter(has_text="Article 01999").wait_for()
-    assert page.locator(".doc").count() < 40  # only the rows in view exist
+    page.locator(".doc").filter(has_text="Article 29999").wait_for()
+    assert page.locator(".doc").count() < 100  # only the rows in view exist
+    assert {q["limit"] for q in asked} == {"100"} and len(asked) < 30  # the pages in view
+    page.fill("#library-search", "ARTICLE 29998")
+    expect(page.locator("#library-count")).to_have_text("1 of 30000 articles")
+    assert page.locator(".doc").filter(has_text="Article 29998").count() == 1
+    assert asked[-1]["q"] == "ARTICLE 29998" and asked[-1]["offset"] == "0"
     longest = max(page.evaluate("window.__long"), default=0.0)
     assert longest <= 200, f"a long task of {longest} ms"
     assert dialogs == []

@@ -25,7 +25,7 @@ from qa.encoders import Embedder
 from qa.service import Service
 from qa.settings import Settings, get_settings
 
-__all__ = ["create_app", "is_loopback", "run"]
+__all__ = ["create_app", "is_loopback", "run", "warnings"]
 
 # The errors each group of routes may give besides 401, 403 and 503 (and 422).
 API_ERRORS = {
@@ -89,6 +89,22 @@ def create_app(
     install_cors(app, settings)
     app.add_middleware(SecurityHeaders)  # last: the outermost, so every response has them
     return app
+
+
+def warnings(settings: Settings, host: str, workers: int) -> list[str]:
+    """What ``qa serve`` warns of before it starts, for this bind address and workers."""
+    said = []
+    if not is_loopback(host) and settings.api_key is None:
+        said.append(
+            f"listening on {host} without QA_API_KEY: POST and DELETE /documents are "
+            "refused; set QA_API_KEY to allow them with 'Authorization: Bearer <key>'"
+        )
+    if workers > 1 and not settings.chroma_url:
+        said.append(
+            "several workers share the embedded store; set QA_CHROMA_URL to a `chroma run` "
+            "server for concurrent writes"
+        )
+    return said
 
 
 def run(host: str, port: int, workers: int, settings: Settings) -> None:

@@ -7,7 +7,7 @@ from email.message import Message
 from pathlib import PurePosixPath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -21,6 +21,8 @@ from qa.api.schemas import (
     DocumentSummary,
     IngestResult,
     NewDocument,
+    Source,
+    SourceList,
 )
 from qa.api.text import check_article
 from qa.errors import InvalidInput, TooLarge, UnsupportedType
@@ -29,7 +31,8 @@ from qa.models import Article
 from qa.service import Service
 from qa.settings import Settings
 
-router = APIRouter(prefix="/documents", tags=["documents"])
+router = APIRouter(tags=["documents"])
+MAX_PAGE = 1000  # articles in one page of GET /documents
 WRITE = [Depends(require_write)]  # the API key, or loopback only
 DocumentId = Annotated[
     str,
@@ -61,19 +64,46 @@ ADD_BODY = {
 }
 
 
-@router.get("")
-def list_documents(service: ServiceDep) -> DocumentList:
-    """Every stored article (without its text), by title."""
-    return DocumentList(documents=[DocumentSummary.of(d) for d in service.documents(text=False)])
+@router.get("/documents")
+def list_documents(
+    service: ServiceDep,
+    offset: Annotated[int, Query(ge=0, description="how many articles to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="articles in the page")] = 100,
+    q: Annotated[
+        str, Query(max_length=200, description="only titles that hold this (any case)")
+    ] = "",
+) -> DocumentList:
+    """One page of the stored articles (without their text), by title, and how many there
+    are: pages cost the same whatever the archive's size."""
+    page = service.page(offset, limit, q)
+    title = service.catalog.title
+    summaries = [
+        DocumentSummary.of(d, title(d.near_duplicate_of) if d.near_duplicate_of else None)
+        for d in page.documents
+    ]
+    after = offset + len(summaries)
+    return DocumentList(
+        documents=summaries,
+        total=page.total,
+        stored=page.stored,
+        offset=offset,
+        next_offset=after if after < page.total else None,
+    )
 
 
-@router.get("/{document_id}", responses={404: {"description": "no such document"}})
+@router.get("/sources")
+def list_sources(service: ServiceDep) -> SourceList:
+    """Every outlet that a stored article names, with how many articles it has."""
+    return SourceList(sources=[Source(name=n, documents=c) for n, c in service.catalog.sources()])
+
+
+@router.get("/documents/{document_id}", responses={404: {"description": "no such document"}})
 def get_document(document_id: DocumentId, service: ServiceDep) -> DocumentDetail:
     """One article with its full text; citations' ``start``/``end`` index into ``text``."""
     return DocumentDetail.of(service.document(document_id))
 
 
-@router.post("", status_code=201, openapi_extra=ADD_BODY, dependencies=WRITE)
+@router.post("/documents", status_code=201, openapi_extra=ADD_BODY, dependencies=WRITE)
 async def add_documents(
     request: Request, response: Response, service: ServiceDep, runtime: RuntimeDep
 ) -> IngestResult:
@@ -88,7 +118,7 @@ async def add_documents(
 
 
 @router.delete(
-    "/{document_id}",
+    "/documents/{document_id}",
     status_code=204,
     responses={404: {"description": "no such document"}},
     dependencies=WRITE,

@@ -151,10 +151,12 @@ class DocumentSummary(BaseModel):
     chunks: int
     # the stored article this one is a near-copy of (the same story, another outlet)
     near_duplicate_of: str | None = None
+    near_duplicate_title: str | None = None  # that article's title, when it is listed
 
     @classmethod
-    def of(cls, document: Document) -> Self:
-        return cls.model_validate(document.model_dump(include=set(cls.model_fields)))
+    def of(cls, document: Document, original: str | None = None) -> Self:
+        fields = document.model_dump(include=set(cls.model_fields))
+        return cls.model_validate({**fields, "near_duplicate_title": original})
 
 
 class DocumentDetail(DocumentSummary):
@@ -162,7 +164,26 @@ class DocumentDetail(DocumentSummary):
 
 
 class DocumentList(BaseModel):
+    """One page of the stored articles, by title: ``total`` match the search (``stored``
+    without one), this page starts at ``offset``; ``next_offset`` asks for the next page
+    (null on the last)."""
+
     documents: list[DocumentSummary]
+    total: int
+    stored: int
+    offset: int
+    next_offset: int | None
+
+
+class Source(BaseModel):
+    name: str
+    documents: int
+
+
+class SourceList(BaseModel):
+    """Every outlet that a stored article names, by name."""
+
+    sources: list[Source]
 
 
 class NearCopy(BaseModel):

@@ -108,14 +108,13 @@ class OverHttp:
         if the service holds them: the API does not expose file names."""
         from qa.ingest import files, parse
 
-        stored = {d["id"] for d in self._json("GET", "/documents")["documents"]}
         found: dict[str, str] = {}
         for path in files([self.seeds]):
             try:
                 ids = [a.id for a in parse(path.name, path.read_bytes(), 10**9)]
             except QAError:
                 continue
-            if ids and ids[0] in stored:
+            if ids and self.client.get(f"/documents/{ids[0]}").status_code == 200:
                 found[path.stem] = ids[0]
         return found
 

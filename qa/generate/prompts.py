@@ -1,5 +1,6 @@
-"""The prompts: files of ``--- system ---`` and ``--- user ---`` sections (``prompts/``),
-loaded as LangChain chat prompts, and the passages and history they are filled with.
+"""The prompts: files of ``--- system ---`` and ``--- user ---`` sections (``prompts/``,
+shipped inside the package as ``qa/prompts``), loaded as LangChain chat prompts, and the
+passages and history they are filled with.
 
 The passages go to the model as data: in the user message only, each inside
 ``<passage n="1">…</passage>`` with ``<`` and ``>`` of its text escaped, so an article
@@ -18,15 +19,18 @@ from langchain_core.prompts import ChatPromptTemplate
 from qa.errors import QAError
 from qa.models import Passage, Turn
 
-PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+# an installed package carries them as qa/prompts; a checkout (an editable install) keeps
+# them at the top of the tree
+INSTALLED = Path(__file__).resolve().parents[1] / "prompts"
+CHECKOUT = Path(__file__).resolve().parents[2] / "prompts"
 _SECTION = re.compile(r"^--- (system|user) ---[ \t]*$", re.MULTILINE)
 
 
 def prompts_dir(configured: Path | None = None) -> Path:
-    """``QA_PROMPTS_DIR``, else the project's ``prompts/``, else ``./prompts``."""
+    """``QA_PROMPTS_DIR``, else the package's own prompts, wherever it is run from."""
     if configured is not None:
         return configured
-    return PROMPTS if PROMPTS.is_dir() else Path("prompts")
+    return INSTALLED if INSTALLED.is_dir() else CHECKOUT
 
 
 def load_prompt(path: Path) -> ChatPromptTemplate:

@@ -1,6 +1,7 @@
 // The page's library: the articles in the store (a virtual list: only the rows in view
-// exist), a search over titles, removing one, adding articles by paste or by file, the API
-// key for writes (kept for this tab only, in sessionStorage), and "ask within" filters.
+// exist, and only the pages of GET /documents that hold them are fetched), a search over
+// titles (the server's), removing one, adding articles by paste or by file, the API key
+// for writes (kept for this tab only, in sessionStorage), and "ask within" filters.
 // Plain DOM, no frameworks; server data only ever goes in through textContent.
 "use strict";
 
@@ -15,8 +16,11 @@
     before: $("within-before"), chips: $("chips"),
   };
   const ROW = 64; // px a row; the list shows only the rows in view, and a few more
+  const PAGE = 100, KEEP = 20; // articles a request; pages kept, those nearest the view
   const KEY = "qa-api-key";
-  let docs = [], shown = [], byId = new Map(), drawn = "";
+  // the list as the server last told it: how many match, how many are stored, the pages
+  // fetched; `generation` changes with the search or a write, and older replies are dropped
+  let total = 0, stored = 0, pages = new Map(), asked = new Set(), generation = 0, drawn = "";
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -83,37 +87,83 @@
 
   // ---------- the list ----------
 
-  async function load() {
-    const res = await fetch("/documents", { headers: headers({}) });
-    if (!res.ok) { els.count.textContent = "Could not list the articles (HTTP " + res.status + ")."; return; }
-    docs = (await res.json()).documents || [];
-    docs.sort((a, b) => String(a.title).localeCompare(String(b.title)));
-    byId = new Map(docs.map((d) => [d.id, d]));
+  // The list from its first page; resolves once that page is drawn.
+  function load() {
+    generation++;
+    pages = new Map();
+    asked = new Set();
+    drawn = "";
     outlets();
-    filter();
+    return fetchPage(0);
   }
 
-  function filter() {
-    const q = els.search.value.trim().toLowerCase();
-    shown = q ? docs.filter((d) => String(d.title).toLowerCase().includes(q)) : docs;
-    els.count.textContent = shown.length === docs.length
-      ? docs.length + (docs.length === 1 ? " article" : " articles")
-      : shown.length + " of " + docs.length + " articles";
-    els.rows.style.height = shown.length * ROW + "px";
+  async function fetchPage(p) {
+    if (pages.has(p) || asked.has(p)) return;
+    asked.add(p);
+    const mine = generation, query = els.search.value.trim();
+    const params = new URLSearchParams({ offset: String(p * PAGE), limit: String(PAGE) });
+    if (query) params.set("q", query);
+    const res = await fetch("/documents?" + params, { headers: headers({}) }).catch(() => null);
+    const body = res && res.ok ? await res.json() : null;
+    if (mine !== generation) return;
+    asked.delete(p);
+    if (!body) {
+      els.count.textContent = "Could not list the articles" + (res ? " (HTTP " + res.status + ")." : ".");
+      return;
+    }
+    keep(p, body.documents || []);
+    counted(body.total, body.stored, query);
     drawn = "";
     draw();
+  }
+
+  // A page kept; beyond KEEP, the page farthest from it is forgotten (fetched again if needed).
+  function keep(p, documents) {
+    pages.set(p, documents);
+    if (pages.size <= KEEP) return;
+    const far = [...pages.keys()].reduce((a, b) => (Math.abs(b - p) > Math.abs(a - p) ? b : a));
+    pages.delete(far);
+  }
+
+  function counted(matching, all, query) {
+    total = matching;
+    stored = all;
+    els.count.textContent = query
+      ? total + " of " + stored + " articles"
+      : total + (total === 1 ? " article" : " articles");
+    els.rows.style.height = total * ROW + "px";
   }
 
   function draw() {
     const top = els.list.scrollTop, height = els.list.clientHeight || 400;
     const first = Math.max(0, Math.floor(top / ROW) - 5);
-    const last = Math.min(shown.length, Math.ceil((top + height) / ROW) + 5);
+    const last = Math.min(total, Math.ceil((top + height) / ROW) + 5);
     const key = first + ":" + last;
     if (key === drawn) return;
     drawn = key;
     const frag = document.createDocumentFragment();
-    for (let i = first; i < last; i++) frag.appendChild(row(shown[i], i));
+    for (let i = first; i < last; i++) {
+      const page = pages.get(Math.floor(i / PAGE));
+      if (!page) fetchPage(Math.floor(i / PAGE));
+      const d = page && page[i % PAGE];
+      frag.appendChild(d ? row(d, i) : placeholder(i));
+    }
     els.rows.replaceChildren(frag);
+  }
+
+  function placeholder(i) {
+    const item = el("div", "doc loading", "\u2026");
+    item.setAttribute("role", "listitem");
+    item.style.transform = "translateY(" + i * ROW + "px)";
+    return item;
+  }
+
+  function known(id) {
+    for (const page of pages.values()) {
+      const d = page.find((x) => x.id === id);
+      if (d) return d.title;
+    }
+    return id;
   }
 
   function row(d, i) {
@@ -123,10 +173,7 @@
     const text = el("div", "doc-text");
     text.appendChild(el("span", "doc-title", d.title));
     const meta = [outletAndDate(d), d.chunks + (d.chunks === 1 ? " passage" : " passages")];
-    if (d.near_duplicate_of) {
-      const original = byId.get(d.near_duplicate_of);
-      meta.push("near-copy of " + (original ? original.title : d.near_duplicate_of));
-    }
+    if (d.near_duplicate_of) meta.push("near-copy of " + (d.near_duplicate_title || d.near_duplicate_of));
     text.appendChild(el("span", "doc-meta", meta.join(" \u00b7 ")));
     item.appendChild(text);
     const remove = el("button", "secondary remove", "Remove");
@@ -173,9 +220,7 @@
     if (body.replaced.length) parts.push("replaced " + body.replaced.length);
     let text = parts.join(", ");
     for (const c of body.near_copies || []) {
-      const original = byId.get(c.near_duplicate_of);
-      text += "; \u201c" + c.title + "\u201d is a near-copy of \u201c" +
-        (original ? original.title : c.near_duplicate_of) + "\u201d";
+      text += "; \u201c" + c.title + "\u201d is a near-copy of \u201c" + known(c.near_duplicate_of) + "\u201d";
     }
     return text;
   }
@@ -230,9 +275,12 @@
 
   // ---------- ask within ----------
 
-  function outlets() {
+  // The outlets to ask within, from the server (GET /sources).
+  async function outlets() {
+    const res = await fetch("/sources", { headers: headers({}) }).catch(() => null);
+    if (!res || !res.ok) return;
     const chosen = els.source.value;
-    const names = [...new Set(docs.map((d) => d.source).filter(Boolean))].sort();
+    const names = ((await res.json()).sources || []).map((s) => s.name);
     const frag = document.createDocumentFragment();
     const any = el("option", null, "any outlet");
     any.value = "";
@@ -284,7 +332,8 @@
 
   els.toggle.addEventListener("click", () => open(els.panel.hidden));
   els.close.addEventListener("click", () => open(false));
-  els.search.addEventListener("input", filter);
+  let typing = 0; // the search asks the server once typing pauses
+  els.search.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(load, 150); });
   els.list.addEventListener("scroll", () => requestAnimationFrame(draw), { passive: true });
 
   function outletAndDate(d) {
