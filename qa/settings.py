@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     # extractive: answer with the extractive answerer when the model fails; none: an error
     llm_fallback: Literal["none", "extractive"] = "none"
     llm_condense: bool = True  # rewrite follow-ups with the model (rules when it fails)
-    prompts_dir: Path | None = None  # condense.txt and answer.txt; default: prompts/
+    prompts_dir: Path | None = None  # condense.txt and answer.txt; default: the package's own
     # A cited passage supports a generated sentence when its best sentence is this close
     # (cosine of the embeddings), holds this share of the sentence's words and each of its
     # numbers. Chosen on the seeds: paraphrases pass, a changed number or claim does not.
