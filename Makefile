@@ -157,7 +157,8 @@ test-llm: install
 # apt-get.
 IMAGE      ?= qa:latest
 IMAGE_ARGS ?=
-ENGINE     := $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
+# `=`, not `:=`: docker is asked only when `make image` runs
+ENGINE      = $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
 .PHONY: image test-image
 image:
 	$(ENGINE) build -t $(IMAGE) $(IMAGE_ARGS) .

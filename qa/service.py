@@ -16,7 +16,7 @@ from qa.ingest import Ingestor, Report
 from qa.models import Article, Document, Filters, Passage
 from qa.search import Keywords, Retriever
 from qa.settings import Settings
-from qa.store import Catalog, Page, Store
+from qa.store import Catalog, Store
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,6 @@ class Service:
 
     def documents(self, text: bool = True) -> list[Document]:
         return self.store.documents(text=text)
-
-    def page(self, offset: int = 0, limit: int = 100, search: str = "") -> Page:
-        return self.catalog.page(offset, limit, search)
 
     def document(self, document_id: str) -> Document:
         return self.store.document(document_id)

@@ -75,11 +75,9 @@ def list_documents(
 ) -> DocumentList:
     """One page of the stored articles (without their text), by title, and how many there
     are: pages cost the same whatever the archive's size."""
-    page = service.page(offset, limit, q)
-    title = service.catalog.title
+    page = service.catalog.page(offset, limit, q)
     summaries = [
-        DocumentSummary.of(d, title(d.near_duplicate_of) if d.near_duplicate_of else None)
-        for d in page.documents
+        DocumentSummary.of(d, page.originals.get(d.near_duplicate_of or "")) for d in page.documents
     ]
     after = offset + len(summaries)
     return DocumentList(

@@ -26,7 +26,7 @@ import numpy as np
 from qa.models import Filters
 from qa.search.keyword_delta import Added, Delta
 from qa.search.keyword_index import Hit, KeywordIndex, admitted
-from qa.store import Store, Write
+from qa.store import Store
 from qa.text import tokenize
 
 STALE_BUILD_S = 3600  # a half-written folder this old was left by a killed builder
@@ -130,7 +130,7 @@ class Keywords:
         base = self._newest()
         if base is None:
             return True
-        unread = self._unread(set(base.writes.tolist()))
+        unread = self.store.writes(set(base.writes.tolist()))
         added = sum(len(w.ids) for w in unread if w.kind == "added")
         return added >= max(COMPACT_AT, len(base) // 10)
 
@@ -143,7 +143,7 @@ class Keywords:
         records not taken in before are read, and only the chunks they name."""
         if self._added is None or self._added.base is not base:
             self._added, self._taken, self._deleted = Added(base), set(base.writes.tolist()), set()
-        writes = self._unread(self._taken)
+        writes = self.store.writes(self._taken)
         self._deleted |= {i for w in writes if w.kind == "deleted" for i in w.ids}
         named = {i for w in writes if w.kind == "added" for i in w.ids} - self._added.ids
         rows = self.store.chunk_rows(sorted(named - base.ids) if named else [])
@@ -154,10 +154,6 @@ class Keywords:
         self._taken |= {w.id for w in writes if waiting.isdisjoint(w.ids)}
         gone = self._deleted - self.store.existing(list(self._deleted))
         return View(revision, base, delta, frozenset(gone))
-
-    def _unread(self, taken: set[str]) -> list[Write]:
-        """The records of the store's log not among ``taken``."""
-        return self.store.writes([i for i in self.store.log() if i not in taken])
 
     def _newest(self) -> KeywordIndex | None:
         """The most recently saved index (the one this process holds, if that is it)."""
@@ -178,7 +174,7 @@ class Keywords:
         """A new saved index of every committed chunk, which takes in the log records read
         before it whose chunks it holds (a write committed while it read is taken in
         later); older saved indexes removed."""
-        log = self.store.writes(self.store.log())
+        log = self.store.writes()
         built = KeywordIndex.build(self.store.chunk_pages(), revision)
         taken = [w.id for w in log if w.kind == "deleted" or built.ids.issuperset(w.ids)]
         built.writes = np.array(taken, dtype=str)

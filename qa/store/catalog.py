@@ -22,12 +22,14 @@ REREAD_AT = 2000  # chunks added since, at least, for the records to be read aga
 @dataclass(frozen=True)
 class Page:
     """``documents`` from ``offset`` on, of ``total`` that match a title search (all of
-    them without one), of ``stored`` articles in all."""
+    them without one), of ``stored`` articles in all; ``originals``: the titles of the
+    stored articles they are near-copies of, by id."""
 
     documents: list[Document]
     total: int
     offset: int
     stored: int
+    originals: dict[str, str]
 
 
 @dataclass
@@ -64,11 +66,10 @@ class Catalog:
         found = listing.documents
         if needle := " ".join(search.split()).casefold():
             found = [d for d, t in zip(found, listing.folded, strict=True) if needle in t]
-        return Page(found[offset : offset + limit], len(found), offset, len(listing.documents))
-
-    def title(self, document_id: str) -> str | None:
-        """The title of a stored article (of a near-copy's original, say), if stored."""
-        return self.current().titles.get(document_id)
+        shown = found[offset : offset + limit]
+        copied = {d.near_duplicate_of for d in shown if d.near_duplicate_of}
+        originals = {i: listing.titles[i] for i in copied if i in listing.titles}
+        return Page(shown, len(found), offset, len(listing.documents), originals)
 
     def sources(self) -> list[tuple[str, int]]:
         """Every outlet named by a stored article, with its count, by name."""
@@ -90,7 +91,7 @@ class Catalog:
     def _update(self, listing: Listing, revision: str) -> Listing:
         """``listing`` with the documents that the log's unread records name, as the store
         holds them now; a write whose document is not committed yet is read again later."""
-        writes = self.store.writes([i for i in self.store.log() if i not in listing.taken])
+        writes = self.store.writes(listing.taken)
         chunks = [i for w in writes if w.kind == "added" for i in w.ids]
         if len(chunks) >= REREAD_AT:
             return self._read(revision)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -187,8 +187,9 @@ class Store:
         """The ids of the log's records: one per write, oldest or newest first alike."""
         return [i for i, _, _ in rows(self.meta, ["metadatas"], {"kind": {"$in": list(KINDS)}})]
 
-    def writes(self, ids: Sequence[str]) -> list[Write]:
-        """These records of the log."""
+    def writes(self, taken: Collection[str] = ()) -> list[Write]:
+        """The records of the log, less those ``taken`` in already."""
+        ids = [i for i in self.log() if i not in taken]
         return [Write(i, m["kind"], tuple(t.split())) for i, t, m in rows_by_ids(self.meta, ids)]
 
     def revision(self) -> str:
