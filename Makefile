@@ -55,13 +55,13 @@ eval-check: install
 	QA_VECTORSTORE_DIR=$(EVAL_STORE) $(QA) eval --out eval/results --check
 
 lint: install
-	.venv/bin/ruff check qa tests eval bench
-	.venv/bin/ruff format --check qa tests eval bench
-	.venv/bin/mypy qa tests bench eval
+	.venv/bin/ruff check qa tests bench recipes corpora
+	.venv/bin/ruff format --check qa tests bench recipes corpora
+	.venv/bin/mypy qa tests bench recipes corpora
 
 format: install
-	.venv/bin/ruff check --fix qa tests eval bench
-	.venv/bin/ruff format qa tests eval bench
+	.venv/bin/ruff check --fix qa tests bench recipes corpora
+	.venv/bin/ruff format qa tests bench recipes corpora
 
 clean:
 	rm -rf .venv .cache .pytest_cache .mypy_cache .ruff_cache
@@ -69,7 +69,7 @@ clean:
 # The reader (qa/answer/reader/): fine-tunes the bundled MiniLM as a span reader on SQuAD v1.1
 # train and dev articles 0-31 with SQuAD 2.0's unanswerable questions of articles 0-31,
 # exports it as int8 ONNX, chooses on articles 32-35 and measures on 36-47
-# (eval/train_reader.py). It starts from the reader shipped at $(READER_START) (trained on dev
+# (recipes/train_reader.py). It starts from the reader shipped at $(READER_START) (trained on dev
 # articles 0-31; taken from git), for 0.15 of an epoch of 156,729 examples: 1,469 steps of
 # 16, windows of 192 tokens, about 1.2 hours on 2 cores (minutes on a GPU), then about 20
 # minutes for the choices and figures. It resumes from .cache/reader-train/checkpoint.pt
@@ -83,10 +83,10 @@ train-reader: install
 	$(PY) -m pip install -q -e '.[dev,train]'
 	mkdir -p $(READER_WORK)/start-reader
 	git show $(READER_START):qa/answer/reader/model.onnx > $(READER_WORK)/start-reader/model.onnx
-	$(PY) -m eval.train_reader --work $(READER_WORK) \
+	$(PY) -m recipes.train_reader --work $(READER_WORK) \
 	    --start-from $(READER_WORK)/start-reader $(TRAIN_READER_ARGS)
 
-# The answerer's choices (eval/answer_tune.py): the weights that weigh each sentence and the
+# The answerer's choices (recipes/answer_tune.py): the weights that weigh each sentence and the
 # thresholds of the tiers, made on SQuAD articles 32-35 and RealTime QA's weeks to
 # 2022-08-26 (never the seeds gold), written to qa/answer/reader/reader.json (`sentences`). The
 # questions' evidence is cached in .cache/answer-tune/ (ANSWER_TUNE_ARGS=--fresh asks again;
@@ -94,7 +94,7 @@ train-reader: install
 ANSWER_TUNE_ARGS ?=
 .PHONY: tune-answers
 tune-answers: install
-	$(PY) -m eval.answer_tune $(ANSWER_TUNE_ARGS)
+	$(PY) -m recipes.answer_tune $(ANSWER_TUNE_ARGS)
 
 # Benchmarks on ../shared/datasets (read-only), written to bench/results/ (not tests).
 # `make bench`: quality on SQuAD v1.1 dev and RealTime QA, ours beside a BM25-only and a

@@ -17,13 +17,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.data import HELD_OUT, Dataset, load_realtimeqa, load_squad
 from bench.report import cell, table
-from bench.stores import build_ours, settings_for, store_dir
 from bench.systems import Ours
-from eval.reader_data import SQUAD_V2, squad2
-from qa.encoders.embeddings import Embedder
-from qa.evaluation.evaluate import evaluate_service
+from corpora import (
+    HELD_OUT,
+    SQUAD_V2,
+    Dataset,
+    build_ours,
+    load_realtimeqa,
+    load_squad,
+    settings_for,
+    squad2,
+    store_dir,
+)
+from qa.encoders import Embedder
+from qa.evaluation import evaluate_service
 from qa.ingest import files, parse
 from qa.models import Article
 from qa.service import Service, build_service

@@ -29,10 +29,10 @@ import numpy as np
 from tqdm import tqdm
 
 from bench import report
-from bench.data import ROOT
 from bench.load import latency_stats
 from bench.scale import Archive, sentence_pool
 from bench.server import memory_mb, serving
+from corpora import ROOT
 from qa.models import Chunk, Document
 from qa.settings import Settings
 from qa.store import Store

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from qa.evaluation.report import percentile
+from qa.evaluation import percentile
 
 
 @dataclass(frozen=True)

@@ -141,10 +141,10 @@ async def verify(
 
 def store_damage(chroma_port: int) -> list[str]:
     """What ``qa doctor`` would report: chunks without documents, documents without chunks."""
-    from qa.store.store import Store
+    from qa.store import Store
 
     store = Store(Path("unused"), "bench-load", f"http://127.0.0.1:{chroma_port}")
-    from qa.store.upkeep import check
+    from qa.store import check
 
     return check(store).lines()
 

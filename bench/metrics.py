@@ -11,15 +11,15 @@ import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from qa.answer.extractive import MAX_CHARS, MAX_SENTENCES
-from qa.evaluation.grading import (
+from qa.answer import MAX_CHARS, MAX_SENTENCES
+from qa.evaluation import (
+    best_f1,
     contains,
-    f1,
+    exact_match,
     is_correct,
-    normalize,
+    percentile,
     strip_markers,
 )
-from qa.evaluation.report import percentile
 from qa.text import sentences
 
 DEPTH = 10  # retrieval metrics look at the top 10 passages
@@ -50,17 +50,6 @@ def correct(answer: str, accepted: Sequence[str], unicode_punctuation: bool = Fa
         return is_correct(answer, accepted)
     text = plain(strip_markers(answer))
     return within_limits(answer) and contains(text, [plain(a) for a in accepted])
-
-
-def exact_match(answer: str, accepted: Sequence[str]) -> bool:
-    """SQuAD's EM: the normalised answer equals a normalised accepted answer."""
-    given = normalize(strip_markers(answer))
-    return any(given == normalize(a) for a in accepted)
-
-
-def best_f1(answer: str, accepted: Sequence[str]) -> float:
-    """SQuAD's token F1 against the best-matching accepted answer."""
-    return max((f1(strip_markers(answer), a) for a in accepted), default=0.0)
 
 
 def grade(

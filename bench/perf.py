@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.data import ROOT, SQUAD, load_squad
 from bench.load import Request, chat_request, latency_stats, load, search_request
 from bench.perf_md import markdown
 from bench.server import memory_mb, serving
-from bench.stores import settings_for
-from qa.encoders.embeddings import Embedder
+from corpora import ROOT, SQUAD, load_squad, settings_for
+from qa.encoders import Embedder
 from qa.models import Question
 from qa.service import Service, build_service
 from qa.settings import Settings

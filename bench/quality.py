@@ -21,17 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import archive, report
-from bench.data import (
-    CHOICE_WEEKS,
-    HELD_OUT_WEEKS,
-    REALTIMEQA,
-    ROOT,
-    SQUAD,
-    Dataset,
-    Question,
-    load_realtimeqa,
-    load_squad,
-)
 from bench.metrics import (
     Row,
     best_f1,
@@ -46,11 +35,24 @@ from bench.metrics import (
     summarise,
 )
 from bench.quality_md import markdown
-from bench.stores import build_langchain, build_ours, describe, langchain_store, settings_for
-from bench.stores import store_dir as cache_dir
+from bench.stores import build_langchain, describe, langchain_store
 from bench.systems import KeywordOnly, NaiveLangChain, Ours, Reply, System
-from qa.answer.reader import SHIPPED, Reader
-from qa.encoders.embeddings import Embedder
+from corpora import (
+    CHOICE_WEEKS,
+    HELD_OUT_WEEKS,
+    REALTIMEQA,
+    ROOT,
+    SQUAD,
+    Dataset,
+    Question,
+    build_ours,
+    load_realtimeqa,
+    load_squad,
+    settings_for,
+)
+from corpora import store_dir as cache_dir
+from qa.answer import SHIPPED, Reader
+from qa.encoders import Embedder
 from qa.service import build_service
 from qa.settings import Settings
 
@@ -191,7 +193,8 @@ def reader_fingerprint() -> dict[str, Any]:
     fields = json.loads((SHIPPED / "reader.json").read_text())
     return {
         "sha256": hashlib.sha256((SHIPPED / "model.onnx").read_bytes()).hexdigest()[:12],
-        "threshold": fields.get("threshold"),
+        "answer_threshold": fields["sentences"]["answer_threshold"],
+        "span_threshold": fields["sentences"]["span_threshold"],
         "held_out": fields.get("held_out"),
     }
 
@@ -218,7 +221,13 @@ def main(argv: list[str] | None = None) -> None:
     }
     data["settings"] = Settings().model_dump(
         mode="json",
-        include={"chunk_max_chars", "chunk_overlap_sentences", "k", "reader_threshold"},
+        include={
+            "chunk_max_chars",
+            "chunk_overlap_sentences",
+            "k",
+            "answer_threshold",
+            "span_threshold",
+        },
     )
     data["reader"] = reader_fingerprint()
     datasets: dict[str, Any] = {}

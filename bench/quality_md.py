@@ -197,7 +197,7 @@ def _examples(result: dict[str, Any], n: int = 3) -> list[str]:
 
 
 def markdown(data: dict[str, Any]) -> str:
-    env = data["environment"]
+    env, reader = data["environment"], data["reader"]
     lines = [
         "# Quality benchmark",
         "",
@@ -206,7 +206,8 @@ def markdown(data: dict[str, Any]) -> str:
         f"{cell(env['load_average_at_end'])} at end; {env['run_seconds']:.0f} s wall, "
         f"{env['cpu_seconds']:.0f} s CPU. "
         f"Settings: {cell(data['settings'])}. Reader `qa/answer/reader/model.onnx` "
-        f"{data['reader']['sha256']} (no-answer threshold {data['reader']['threshold']}).",
+        f"{reader['sha256']} (answer threshold {reader['answer_threshold']}, "
+        f"span threshold {reader['span_threshold']}).",
         "",
         BASELINE.rstrip(),
     ]

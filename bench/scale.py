@@ -34,7 +34,6 @@ from typing import Any
 from tqdm import tqdm
 
 from bench import report
-from bench.data import ROOT, SQUAD, load_realtimeqa, load_squad
 from bench.load import (
     Request,
     alternating,
@@ -45,8 +44,9 @@ from bench.load import (
 )
 from bench.scale_md import markdown
 from bench.server import memory_mb, serving
-from qa.encoders.embeddings import Embedder
-from qa.ingest.chunking import chunk
+from corpora import ROOT, SQUAD, load_realtimeqa, load_squad
+from qa.encoders import Embedder
+from qa.ingest import chunk
 from qa.models import Article
 from qa.settings import Settings
 from qa.text import sentences
@@ -145,7 +145,7 @@ def ingest(folder: Path, env: dict[str, str], kill_after: float | None) -> dict[
 
 def check(env: dict[str, str], expected: int, settings: Settings) -> dict[str, Any]:
     """Every article present exactly once, and ``qa doctor`` clean."""
-    from qa.store.store import Store
+    from qa.store import Store
 
     documents = Store.of(settings).documents(text=False)
     doctor = subprocess.run(
@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _counts(settings: Settings) -> tuple[int, int]:
-    from qa.store.store import Store
+    from qa.store import Store
 
     return Store.of(settings).counts()
 

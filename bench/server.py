@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.data import ROOT
+from corpora import ROOT
 from qa.processes import free_port, stop, wait_for
 from qa.settings import Settings
 

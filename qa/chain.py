@@ -19,9 +19,10 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, ensure_config
 
-from qa.answer import Answerer, Condenser, recent
+from qa.answer import recent
+from qa.answerer import Answerer, Condenser
 from qa.models import Answer, Passage, Question
-from qa.search import Retriever, as_passage
+from qa.search import Retriever
 
 STEPS = ("condense", "retrieve", "answer")
 
@@ -78,10 +79,9 @@ class Chain(Runnable[Question, Answer]):
         def standalone(q: Question) -> tuple[Question, str]:
             return q, condense(q.text, recent(q.history, *history))
 
-        def retrieve(state: tuple[Question, str], config: RunnableConfig) -> Retrieved:
-            q, text = state
-            found = retriever.invoke(text, config, k=q.k, filters=q.filters)
-            return Retrieved(text, [as_passage(d) for d in found])
+        def retrieve(state: tuple[Question, str]) -> Retrieved:
+            q, text = state  # passages as they are: LangChain Documents are for its users
+            return Retrieved(text, retriever.search(text, q.k, q.filters))
 
         self.steps: Runnable[Question, Answer] = (
             RunnableLambda(standalone, name="condense")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
-from qa.answer import Answerer, Condenser, ExtractiveAnswerer, Reader, condense
+from qa.answer import ExtractiveAnswerer, Reader, condense
+from qa.answerer import Answerer, Condenser
 from qa.chain import Chain
 from qa.encoders import Embedder
 from qa.ingest import Ingestor, Report
@@ -88,7 +89,7 @@ def build_service(
 
 def make_extractive(settings: Settings) -> ExtractiveAnswerer:
     reader = Reader.from_settings(settings)
-    return ExtractiveAnswerer(reader, settings.answer_threshold, settings.reader_threshold)
+    return ExtractiveAnswerer(reader, settings.answer_threshold, settings.span_threshold)
 
 
 def make_answerer(

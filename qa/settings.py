@@ -68,13 +68,14 @@ class Settings(BaseSettings):
     # offline unless HF_HUB_OFFLINE=0).
     reader_model: str = "bundled"
     # Answer only when the likeliest sentence answers with at least this chance (0 to 1;
-    # qa.answer.evidence): raise it to abstain more. None: reader.json's, chosen on SQuAD articles
-    # 32-35 and RealTime QA's weeks to 2022-08-26 (eval/answer_tune.py).
+    # qa.answer.evidence): raise it to abstain more. None: reader.json's
+    # sentences.answer_threshold, chosen on SQuAD articles 32-35 and RealTime QA's weeks to
+    # 2022-08-26 (recipes/answer_tune.py).
     answer_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # Lead with the reader's short answer only when its span beats its passage's "no
     # answer" by at least this many logits; else the sentence answers alone. None:
-    # reader.json's, chosen on the same questions.
-    reader_threshold: float | None = None
+    # reader.json's sentences.span_threshold, chosen on the same questions.
+    span_threshold: float | None = None
     reader_threads: int = 0  # onnxruntime threads; 0: its default (all cores)
     # Reader passes run at once (the others wait): more only share the cores, and each
     # holds its own working memory. 0: two per CPU core.

@@ -6,11 +6,11 @@ import pytest
 
 from qa.answer.extractive import NO_ANSWER, ExtractiveAnswerer
 from qa.answer.history import condense
-from qa.answer.kinds import fits
+from qa.answer.kinds import fits, kind
+from qa.answer.outlets import agree
 from qa.api.streaming import events as answer_events
 from qa.models import Answer, Passage, Question, Turn
 from qa.service import Service
-from qa.text import agree, kind
 from tests.helpers import answer_turn
 
 

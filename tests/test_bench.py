@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from bench.data import Dataset, Question, news_article, paragraph_title, published, sample
 from bench.load import latency_stats
 from bench.metrics import first_hit, grade, paired, plain, ratio, successes, summarise, wilson
-from bench.stores import corpus_key
+from corpora import Dataset, Question, corpus_key, news_article, paragraph_title, published, sample
 from qa.models import Article
 from qa.settings import Settings
 

@@ -1,9 +1,7 @@
 import itertools
 
-import pytest
-
 from qa.ingest.chunking import chunk
-from qa.text import sentences, shared_words
+from qa.text import sentences
 from tests.conftest import SEEDS
 
 
@@ -53,27 +51,3 @@ def test_chunk_ids_are_stable_and_unicode_offsets_hold() -> None:
     first, second = chunk("d", text, 30), chunk("d", text, 30)
     assert [c.id for c in first] == [c.id for c in second]
     assert all(text[c.start : c.end] == c.text for c in first)
-
-
-FLORIDA = (
-    "Trump spent the holidays at Mar-a-Lago. President Trump was in Florida at the time of "
-    "the assassination, officials said. It rained on Sunday."
-)
-
-
-@pytest.mark.parametrize(
-    ("question", "answer", "expected"),
-    [
-        # trump, time, assassin(ation) of (where, trump, time, assassin)
-        ("Where was Trump at the time of the assassination?", "Florida", 0.75),
-        ("Where did it rain?", "Sunday", 1 / 3),  # rain of (where, did, rain): its own sentence
-        ("Where did it snow?", "Florida", 0.0),
-        ("Florida?", "Florida", 0.0),  # the answer's own words do not count
-        ("Of the?", "Florida", 0.0),  # only stop words: nothing to share
-    ],
-)
-def test_shared_words_are_the_question_s_words_in_the_answer_s_sentence(
-    question: str, answer: str, expected: float
-) -> None:
-    start = FLORIDA.index(answer)
-    assert shared_words(question, FLORIDA, start, start + len(answer)) == pytest.approx(expected)

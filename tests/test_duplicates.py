@@ -12,11 +12,12 @@ from fastapi.testclient import TestClient
 
 from qa.api import create_app
 from qa.encoders.embeddings import Embedder
-from qa.ingest.duplicates import Fingerprint, resemblance
+from qa.ingest.duplicates import Fingerprint
 from qa.ingest.writer import BATCH
 from qa.models import Article, Question
 from qa.service import Service, build_service
 from qa.settings import Settings
+from qa.similarity import resemblance
 from qa.store.upkeep import check, repair
 
 SEED = (Path(__file__).resolve().parent.parent / "seeds" / "000_0071e863b7c6ec05.md").read_text()

@@ -1,16 +1,16 @@
 """Every sentence weighed on the evidence (``qa.answer.evidence``), with the real reader, and the
-choices made from it (``eval.answer_tune``) on small made-up rows."""
+choices made from it (``recipes.answer_tune``) on small made-up rows."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from eval.answer_data import Row
-from eval.answer_tune import balanced, differ_rate, join_scores, span_threshold
 from qa.answer.evidence import FEATURES, Candidate, SentenceModel, candidates, is_open
 from qa.answer.reader import SHIPPED, Reader
 from qa.answer.reading import Span
+from recipes.answer_data import Row
+from recipes.answer_tune import balanced, differ_rate, join_scores, span_threshold
 
 BRIDGE = "The bridge was designed by the engineer Maria Keller in 1931. It opened in 1933."
 COPY = "It opened in 1933. Tolls were dropped in 1950."
@@ -62,7 +62,7 @@ def test_each_sentence_is_weighed_once_with_its_best_span_inside_it(reader: Read
 def test_the_shipped_weights_are_the_tuned_ones() -> None:
     model = SentenceModel.load(SHIPPED)
     assert model != SentenceModel()  # reader.json's, not the defaults
-    assert len(model.weights) == len(FEATURES) and 0 < model.answer < 1
+    assert len(model.weights) == len(FEATURES) and 0 < model.answer_threshold < 1
     assert model.tune["questions"]["realtimeqa answerable"] > 0
 
 

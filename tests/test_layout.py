@@ -120,7 +120,7 @@ def test_the_folders_import_one_another_without_a_circle() -> None:
     assert cycle({k: v for k, v in graph.items() if k in FOLDERS}) is None
 
 
-@pytest.mark.parametrize("folder", ["eval", "bench"])
+@pytest.mark.parametrize("folder", ["recipes", "bench", "corpora"])
 def test_the_scripts_import_one_another_without_a_circle(folder: str) -> None:
     graph = {
         path.stem: {

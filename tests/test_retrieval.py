@@ -7,7 +7,7 @@ import pytest
 from qa.errors import EmptyStore
 from qa.models import Article, Filters
 from qa.service import Service, build_service
-from qa.text import normalized
+from qa.similarity import normalized
 from tests.helpers import FLOODS
 
 

@@ -1,4 +1,4 @@
-"""The reader's training examples (``eval.reader_data``): the hard no-answer example."""
+"""The reader's training examples (``recipes.reader_data``): the hard no-answer example."""
 
 from __future__ import annotations
 
@@ -6,20 +6,17 @@ import random
 
 import pytest
 
-from eval.reader_data import (
-    DATASET,
+from corpora import (
+    SQUAD,
     SQUAD_TRAIN,
     SQUAD_V2,
     TEST,
     TRAIN,
     TUNE,
-    Example,
-    Question,
-    examples,
-    similar,
+    SquadQuestion,
     training_questions,
-    unanswerable,
 )
+from recipes.reader_data import Example, examples, similar, unanswerable
 
 GOLD = "The Eiffel Tower was finished in 1889 for the World's Fair held in Paris."
 NEAR_WITH_ANSWER = "Work on the Eiffel Tower in Paris ended in 1889, in time for the fair."
@@ -38,8 +35,8 @@ class Other(random.Random):
         return seq[0]
 
 
-def question(context: str, text: str, answer: str) -> Question:
-    return Question(0, text, context, answer, context.index(answer), (answer,))
+def question(context: str, text: str, answer: str) -> SquadQuestion:
+    return SquadQuestion(0, text, context, answer, context.index(answer), (answer,))
 
 
 ASKED = question(GOLD, "When was the Eiffel Tower in Paris finished?", "1889")
@@ -51,7 +48,7 @@ ARTICLE = [
 ]
 
 
-def no_answer(made: list[Example], asked: Question) -> list[str]:
+def no_answer(made: list[Example], asked: SquadQuestion) -> list[str]:
     return [e.context for e in made if e.question == asked.question and e.start == -1]
 
 
@@ -72,12 +69,12 @@ def test_a_hard_example_is_the_most_alike_paragraph_that_lacks_the_answer() -> N
 def test_squad2_unanswerable_questions_by_article(scope: range, count: int) -> None:
     """SQuAD 2.0's unanswerable questions, split as v1.1 dev's articles are (train on 0-31,
     choose on 32-35, never see 36-47), each pointing at [CLS]."""
-    made = unanswerable(SQUAD_V2, DATASET, scope)
+    made = unanswerable(SQUAD_V2, SQUAD, scope)
     assert len(made) == count and all(e.start == e.end == -1 for e in made)
 
 
 def test_training_questions_are_squad_train_and_dev_0_to_31() -> None:
-    qs = training_questions(DATASET, SQUAD_TRAIN)
+    qs = training_questions(SQUAD, SQUAD_TRAIN)
     assert len(qs) == 87_599 + 7_235
     assert {q.article for q in qs} & set(TUNE) == set() and {q.article for q in qs} & set(
         TEST

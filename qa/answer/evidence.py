@@ -7,7 +7,7 @@ score, the passage's place in the retrieval ranking, the share of the question's
 the sentence and around the span, whether it holds its passage's best span, and whether
 the question is one that no span answers in a word (yes/no, why). A logistic model
 over these (``SentenceModel``, its weights in ``reader.json`` beside the reader's, fitted
-by ``eval/answer_tune.py`` on SQuAD articles 32-35 and RealTime QA's weeks to 2022-08-26)
+by ``recipes/answer_tune.py`` on SQuAD articles 32-35 and RealTime QA's weeks to 2022-08-26)
 gives each sentence the chance that it answers the question; its two thresholds say when
 a sentence answers at all and when its span is sure enough to lead as the short answer.
 """
@@ -23,7 +23,8 @@ from pathlib import Path
 
 from qa.answer.kinds import fits
 from qa.answer.reader import Reading, Span
-from qa.text import normalized, passage_sentences, tokenize
+from qa.similarity import normalized
+from qa.text import passage_sentences, tokenize
 
 # questions that no span answers in a word: yes/no and why (a "how" question may want a
 # word, "How did the U.S. label him?", or a clause: the reader's certainty tells)
@@ -129,16 +130,16 @@ def _share(asked: set[str], words: set[str]) -> float:
 @dataclass(frozen=True)
 class SentenceModel:
     """The chance that a sentence answers (a logistic model over ``FEATURES``), the least
-    chance that answers at all (``answer``), the least margin of its span over "no answer"
-    for that span to lead as the short answer (``span``), the least chance at which another
-    article's sentence joins the answer (``join``), and the least share of the best
-    sentence's chance at which another article's sure answer of the same kind makes "the
-    articles differ" (``differ``)."""
+    chance that answers at all (``answer_threshold``), the least margin of its span over
+    "no answer" for that span to lead as the short answer (``span_threshold``), the least
+    chance at which another article's sentence joins the answer (``join``), and the least
+    share of the best sentence's chance at which another article's sure answer of the same
+    kind makes "the articles differ" (``differ``)."""
 
     weights: tuple[float, ...] = (0.14, 0.08, -0.2, 1.1, 1.1, 0.2, 0.0, 0.0, 0.2, 0.1) + (0.0,) * 5
     bias: float = -3.0
-    answer: float = 0.3
-    span: float = 2.0
+    answer_threshold: float = 0.3
+    span_threshold: float = 2.0
     differ: float = 0.5  # another article's answer differs only at this share of the chance
     join: float = 0.3
     tune: dict = field(default_factory=dict, compare=False)
@@ -153,10 +154,10 @@ class SentenceModel:
         return cls(
             tuple(data["weights"]),
             data["bias"],
-            data["answer"],
-            data["span"],
+            data["answer_threshold"],
+            data["span_threshold"],
             data.get("differ", cls.differ),
-            data.get("join", data["answer"]),
+            data.get("join", data["answer_threshold"]),
             data.get("tune", {}),
         )
 
@@ -166,9 +167,9 @@ class SentenceModel:
 
     def sure(self, c: Candidate, question: str, threshold: float | None = None) -> bool:
         """Whether the sentence's span leads as the short answer: its margin over "no
-        answer" is at least ``threshold`` (default ``span``), the question is not one that
+        answer" is at least ``threshold`` (default ``span_threshold``), the question is not one that
         no span answers in a word, and the span is of the kind it asks for."""
-        least = self.span if threshold is None else threshold
+        least = self.span_threshold if threshold is None else threshold
         return (
             c.span is not None
             and c.span.margin >= least

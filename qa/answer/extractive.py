@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from qa.answer.evidence import Candidate, SentenceModel, candidates, is_open
 from qa.answer.kinds import fits
@@ -32,20 +31,7 @@ from qa.answer.reading import Reading
 from qa.answer.render import MAX_CHARS, MAX_SENTENCES, NO_ANSWER, render
 from qa.models import Answer, Citation, Finding, Passage
 
-__all__ = ["MAX_CHARS", "MAX_SENTENCES", "NO_ANSWER", "Answerer", "ExtractiveAnswerer"]
 RELATED = 3  # passages shown where to look when the articles don't say
-
-
-class Answerer(Protocol):
-    """Anything that answers a question from numbered passages, with citations."""
-
-    name: str
-
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer: ...
-
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
-        """Pieces of the answer text, then the whole ``Answer``."""
-        ...
 
 
 def no_answer(question: str, answerer: str = "extractive") -> Answer:
@@ -84,9 +70,13 @@ class ExtractiveAnswerer:
         self.reader = reader
         self.model = model or SentenceModel.load(Path(reader.name))
         # the least chance (0 to 1) that the likeliest sentence answers, to answer at all
-        self.answer_threshold = self.model.answer if answer_threshold is None else answer_threshold
+        self.answer_threshold = (
+            self.model.answer_threshold if answer_threshold is None else answer_threshold
+        )
         # the least margin (logits) of its span over "no answer", for the span to lead
-        self.span_threshold = self.model.span if span_threshold is None else span_threshold
+        self.span_threshold = (
+            self.model.span_threshold if span_threshold is None else span_threshold
+        )
 
     def weigh(self, question: str, passages: Sequence[Passage], reading: Reading) -> list[Scored]:
         """Every sentence of the passages, as the reader read them (``reading``), with the

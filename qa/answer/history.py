@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
 
 from qa.models import Turn
 
@@ -51,12 +50,6 @@ _PERSON = re.compile(
     r"chairman|head|boy|girl|father|mother|son|daughter|wife|husband)\b",
     re.IGNORECASE,
 )
-
-
-class Condenser(Protocol):
-    """Anything that rewrites (question, history) into a standalone question."""
-
-    def __call__(self, question: str, history: Sequence[Turn]) -> str: ...
 
 
 def names(text: str) -> list[str]:

@@ -1,7 +1,7 @@
 """What kind of fact a question asks for, and whether a short answer fits it: a "who"
 question wants a name (a person or an organisation), and so does "which X" where X is a
 person, a place or an organisation ("Which organization…?", "Which news agency…?"); "when"
-wants a date, "how many" or "how much" a number. The kinds are ``qa.text.kind``'s rules;
+wants a date, "how many" or "how much" a number. A short answer's kind is ``kind``'s rules;
 spaCy's small English pipeline was not taken (the PyPI copies of it are re-uploads whose
 files cannot be checked against Explosion's releases from here, and it would add a model
 to every question).
@@ -14,7 +14,17 @@ from __future__ import annotations
 
 import re
 
-from qa.text import kind
+_MONTH = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|"
+    r"Thursday|Friday|Saturday|Sunday)\b|\b(?:1[5-9]|20)\d\d\b"
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?)\b",
+    re.IGNORECASE,
+)
+_SMALL = {"of", "the", "and", "for", "de", "al", "bin", "von", "van", "la", "le", "'s"}
 
 # the question's first question word (or phrase) says what it asks for
 _ASKS = re.compile(
@@ -57,3 +67,14 @@ def fits(question: str, answer: str) -> bool:
     if want == "date":
         return kind(answer) in ("date", "number")
     return want is None or kind(answer) == "number"
+
+
+def kind(text: str) -> str | None:
+    """What kind of fact a short answer is: "date", "number", "name" (every word
+    capitalised), or None (anything else, which no other answer can contradict)."""
+    if _MONTH.search(text):
+        return "date"
+    if _NUMBER.search(text):
+        return "number"
+    words = [w for w in text.split() if w.lower() not in _SMALL]
+    return "name" if words and all(w[:1].isupper() for w in words) else None

@@ -1,14 +1,22 @@
 """The rule between articles: which other articles are heard beside the one that answers
 best, and whether one of them states a different fact (the articles differ). The answerer
-(``qa.answer.extractive``) and its choices (``eval/answer_tune.py``) both apply it."""
+(``qa.answer.extractive``) and its choices (``recipes/answer_tune.py``) both apply it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.answer.kinds import kind
 from qa.answer.reading import Span
-from qa.text import agree, kind
+from qa.similarity import stemmed
+
+
+def agree(a: str, b: str) -> bool:
+    """The same answer: one's words contain the other's, word endings aside ("red notices"
+    and "red notice"; ``qa.similarity.stemmed``)."""
+    x, y = f" {stemmed(a)} ", f" {stemmed(b)} "
+    return x.strip() != "" and y.strip() != "" and (x in y or y in x)
 
 
 @dataclass(frozen=True)

@@ -37,14 +37,9 @@ def resolve_reader(name: str) -> str | Path:
 
 @dataclass(frozen=True)
 class ReaderConfig:
-    """``reader.json`` beside the weights: the windowing and the longest answer, and the span
-    rules' choices that the recipe still makes as a measure of the reader
-    (``eval.span_rules``; the answerer's own are ``qa.answer.evidence.SentenceModel``)."""
+    """``reader.json`` beside the weights: the windowing and the longest answer (the
+    answerer's own choices are its ``sentences``: ``qa.answer.evidence.SentenceModel``)."""
 
-    threshold: float = 0.0
-    differ_gap: float = 1.0
-    rank_weight: float = 0.0  # logits a passage's place in the retrieval ranking costs
-    overlap_weight: float = 0.0  # logits the question's words around a span are worth
     max_length: int = 256
     stride: int = 96
     max_answer_tokens: int = 30

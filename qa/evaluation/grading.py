@@ -56,3 +56,14 @@ def f1(prediction: str, truth: str) -> float:
         return 0.0
     precision, recall = same / len(predicted), same / len(expected)
     return 2 * precision * recall / (precision + recall)
+
+
+def exact_match(answer: str, accepted: Sequence[str]) -> bool:
+    """SQuAD's EM: the normalised answer equals a normalised accepted answer."""
+    given = normalize(strip_markers(answer))
+    return any(given == normalize(a) for a in accepted)
+
+
+def best_f1(answer: str, accepted: Sequence[str]) -> float:
+    """SQuAD's token F1 against the best-matching accepted answer."""
+    return max((f1(strip_markers(answer), a) for a in accepted), default=0.0)

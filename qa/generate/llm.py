@@ -17,7 +17,8 @@ from collections.abc import Iterator, Sequence
 from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 
-from qa.answer import Answerer, Condenser, condense, no_answer
+from qa.answer import condense, no_answer
+from qa.answerer import Answerer, Condenser
 from qa.errors import ModelFailed, ModelUnavailable
 from qa.generate.citations import CitationChecker
 from qa.generate.client import model_error

@@ -18,24 +18,9 @@ from functools import lru_cache
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from qa.text import normalized
+from qa.similarity import shingles
 
 PERMUTATIONS = 128
-SHINGLE = 3  # words
-
-
-def shingles(text: str) -> set[str]:
-    """The text's word 3-grams (normalised words; the words themselves when fewer)."""
-    words = normalized(text).split()
-    if len(words) < SHINGLE:
-        return set(words)
-    return {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
-
-
-def resemblance(a: str, b: str) -> float:
-    """The exact Jaccard similarity of two short texts' 3-grams (for passages)."""
-    x, y = shingles(a), shingles(b)
-    return len(x & y) / len(x | y) if x and y else 0.0
 
 
 @lru_cache(maxsize=8)

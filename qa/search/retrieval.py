@@ -3,9 +3,10 @@
 shown once: a repeat is dropped, and the same passage in a near-copy of its article
 (``qa.ingest.duplicates``: another outlet carrying the story) joins it as one of its ``copies``.
 
-``search`` gives ``Passage`` records; as a LangChain ``BaseRetriever``, ``invoke`` gives
-LangChain ``Document``s whose metadata are the passage's fields (``as_passage`` turns one
-back), so the retriever fits any LangChain pipeline:
+``search`` gives ``Passage`` records, which the chain (``qa.chain``) and the service use.
+As a LangChain ``BaseRetriever``, ``invoke`` gives LangChain ``Document``s whose metadata are
+the passage's fields (``as_passage`` turns one back): that is the boundary where LangChain
+users meet us, so the retriever fits any LangChain pipeline:
 ``retriever.invoke("Who was killed?", k=3, filters=Filters(source="BBC"))``.
 """
 
@@ -21,11 +22,10 @@ from pydantic import ConfigDict
 
 from qa.encoders import Embedder
 from qa.errors import EmptyStore
-from qa.ingest import resemblance
 from qa.models import Chunk, Document, Filters, Passage
 from qa.search.keywords import Keywords, View
+from qa.similarity import is_duplicate, normalized, resemblance
 from qa.store import Store, chunk_of, heading_of
-from qa.text import is_duplicate, normalized
 
 _KEYWORD_SIDE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="qa-keywords")
 

@@ -3,10 +3,10 @@
 The bundled all-MiniLM-L6-v2 (a 6-layer BERT) is fine-tuned as a span reader
 (``BertForQuestionAnswering``: start and end logits per token, [CLS] meaning "no answer").
 
-Data (``eval.reader_data``): SQuAD v1.1 train (87,599 questions) and v1.1 dev articles 0-31
+Data (``recipes.reader_data``): SQuAD v1.1 train (87,599 questions) and v1.1 dev articles 0-31
 to train on, with synthetic no-answer examples pointing at [CLS] and SQuAD 2.0's real
 unanswerable questions on articles 0-31; dev articles 32-35 for the choices; 36-47 only for
-the held-out figures (v1.1, and SQuAD 2.0's unanswerable ones: ``eval.reader_squad2``). From
+the held-out figures (v1.1, and SQuAD 2.0's unanswerable ones: ``recipes.reader_squad2``). From
 epoch ``--hard-from`` on, the other paragraph of a synthetic no-answer example is the one
 of its article most like the question that holds none of its answers (a hard example).
 
@@ -17,10 +17,10 @@ batches are the same prefix for any length). Phases, each skipped when its outpu
 train -> export (int8 ONNX) -> tune (longest answer, threshold, rank and overlap weights on
 articles 32-35) -> evaluate (articles 36-47).
 
-    .venv/bin/python -m eval.train_reader --start-from DIR [--epochs 0.3] [--restarts 0.15]
+    .venv/bin/python -m recipes.train_reader --start-from DIR [--epochs 0.3] [--restarts 0.15]
 
 ``--start-from DIR`` starts from a reader folder's dequantised int8 weights
-(``eval.reader_weights``) with a fresh optimiser; ``--start-epoch`` moves the schedule on
+(``recipes.reader_weights``) with a fresh optimiser; ``--start-epoch`` moves the schedule on
 that far. `make train-reader` starts from the reader shipped at commit 40c73e8 (trained on
 dev articles 0-31 only: ``qa/answer/reader/README.md``).
 """
@@ -37,24 +37,13 @@ from typing import Any
 
 import numpy as np
 
-from eval.reader_data import (
-    DATASET,
-    SQUAD_TRAIN,
-    SQUAD_V2,
-    TRAIN,
-    Example,
-    batches,
-    examples,
-    features,
-    similar,
-    training_questions,
-    unanswerable,
-)
-from eval.reader_squad2 import measure
-from eval.reader_tune import evaluate, tune
-from eval.reader_weights import export, save_dequantized, save_model, write_config
-from qa.encoders.embeddings import resolve_model
+from corpora import SQUAD, SQUAD_TRAIN, SQUAD_V2, TRAIN, training_questions
+from qa.encoders import resolve_model
 from qa.settings import BUNDLED_MODEL
+from recipes.reader_data import Example, batches, examples, features, similar, unanswerable
+from recipes.reader_squad2 import measure
+from recipes.reader_tune import evaluate, tune
+from recipes.reader_weights import export, save_dequantized, save_model, write_config
 
 
 def cyclic(ends: list[int]):
@@ -205,7 +194,7 @@ def snapshot(args: argparse.Namespace) -> Path:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", type=Path, default=DATASET)
+    parser.add_argument("--dataset", type=Path, default=SQUAD)
     parser.add_argument(
         "--squad-train",
         type=lambda v: Path(v) if v else None,

@@ -5,7 +5,7 @@ file's weights back as a model to train further.
 committed). Its int8 weights, dequantised (``(q - zero_point) * scale``, per channel for
 the matrices, per tensor for the embeddings), are a ``BertForQuestionAnswering`` that
 reads as the shipped model does before its activations are quantised; a later learning-rate
-cycle starts from them (``eval.train_reader --start-from qa/answer/reader``).
+cycle starts from them (``recipes.train_reader --start-from qa/answer/reader``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ QUANTIZED, SCALE, ZERO = "_quantized", "_scale", "_zero_point"
 
 def dequantized(model_onnx: Path) -> dict[str, np.ndarray]:
     """The state dict (names as ``BertForQuestionAnswering`` has them) of an ONNX reader
-    exported by ``eval.train_reader`` and quantised with onnxruntime's dynamic
+    exported by ``recipes.train_reader`` and quantised with onnxruntime's dynamic
     quantisation: its float initializers as they are, its int8 ones dequantised, the
     weights of its integer matrix products transposed back."""
     import onnx

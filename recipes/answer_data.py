@@ -1,4 +1,4 @@
-"""The questions the answerer's choices are made on (``eval.answer_tune``), each asked as
+"""The questions the answerer's choices are made on (``recipes.answer_tune``), each asked as
 ``/chat`` asks it (the service's retrieval, k passages), and the evidence for each
 sentence of the passages read (``qa.answer.evidence.candidates``):
 - SQuAD dev articles 32-35 over the whole SQuAD corpus (every paragraph a document, the
@@ -16,13 +16,22 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass
 
-from bench.data import CHOICE_WEEKS, Dataset, load_realtimeqa, load_squad
-from bench.stores import CACHE, build_ours, settings_for, store_dir
-from eval.reader_data import DATASET, TUNE, questions
-from qa.answer.evidence import Candidate, candidates
-from qa.answer.reader import SHIPPED, Reader
-from qa.encoders.embeddings import Embedder
-from qa.evaluation.grading import contains, f1
+from corpora import (
+    CACHE,
+    CHOICE_WEEKS,
+    SQUAD,
+    TUNE,
+    Dataset,
+    build_ours,
+    load_realtimeqa,
+    load_squad,
+    questions,
+    settings_for,
+    store_dir,
+)
+from qa.answer import SHIPPED, Candidate, Reader, candidates
+from qa.encoders import Embedder
+from qa.evaluation import contains, f1
 from qa.models import Passage
 from qa.service import Service, build_service
 
@@ -68,9 +77,9 @@ def service_for(dataset: Dataset, embedder: Embedder) -> Service:
 def squad_rows(embedder: Embedder, reader: Reader) -> list[Row]:
     """Each question of articles 32-35 asked of the whole corpus, then again without the
     passages that hold an answer."""
-    service = service_for(load_squad(DATASET), embedder)
+    service = service_for(load_squad(SQUAD), embedder)
     out = []
-    for q in questions(DATASET, TUNE):
+    for q in questions(SQUAD, TUNE):
         read = service.search(q.question)
         without = [p for p in read if not contains(p.text, q.answers)]
         out.append(row("squad", q.question, q.answers, True, read, reader))

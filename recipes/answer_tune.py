@@ -6,12 +6,12 @@ another article's answer makes "the articles differ").
 
 The questions are SQuAD articles 32-35 (each also without the passages that answer it)
 and RealTime QA's weeks 2022-06-17 to 2022-08-26, asked as ``/chat`` asks them
-(``eval.answer_data``).
+(``recipes.answer_data``).
 
 Each question's sentences and their evidence are cached; the fit reads them. Written to
 ``qa/answer/reader/reader.json`` as ``sentences``:
 
-    .venv/bin/python -m eval.answer_tune [--out qa/answer/reader] [--fresh]
+    .venv/bin/python -m recipes.answer_tune [--out qa/answer/reader] [--fresh]
 """
 
 from __future__ import annotations
@@ -26,12 +26,9 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from eval.answer_data import Row, collect
-from eval.reader_weights import write_config
-from qa.answer.evidence import FEATURES, is_open
-from qa.answer.kinds import fits
-from qa.answer.outlets import Other, heard
-from qa.answer.reader import SHIPPED
+from qa.answer import FEATURES, SHIPPED, Other, fits, heard, is_open
+from recipes.answer_data import Row, collect
+from recipes.reader_weights import write_config
 
 FOLDS = 5
 GRID = tuple(round(0.01 * i, 2) for i in range(1, 100))  # answer thresholds tried
@@ -261,8 +258,8 @@ def choose(rows: list[Row]) -> dict:
         "features": list(FEATURES),
         "weights": [round(float(w), 5) for w in model.coef_[0]],
         "bias": round(float(model.intercept_[0]), 5),
-        "answer": answer,
-        "span": span,
+        "answer_threshold": answer,
+        "span_threshold": span,
         "join": join,
         "differ": differ,
         "tune": {
@@ -277,7 +274,7 @@ def choose(rows: list[Row]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="eval.answer_tune", description=__doc__)
+    parser = argparse.ArgumentParser(prog="recipes.answer_tune", description=__doc__)
     parser.add_argument("--out", type=Path, default=SHIPPED)
     parser.add_argument("--fresh", action="store_true", help="ask the questions again")
     args = parser.parse_args(argv)

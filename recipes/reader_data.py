@@ -10,13 +10,12 @@ unanswerable questions on the same dev articles, and the training examples.
   like the question (by the service's embedder) that holds none of its answers.
 - SQuAD 2.0's unanswerable questions (``SQUAD_V2``; written to look answerable from their
   paragraph) on dev articles 0-31: real no-answer examples (``unanswerable``) beside those.
-- articles 32-35 (``TUNE``): held out from training, for the choices of ``eval.reader_tune``.
-- articles 36-47 (``TEST``): never seen except by ``eval.reader_tune.evaluate``.
+- articles 32-35 (``TUNE``): held out from training, for the choices of ``recipes.reader_tune``.
+- articles 36-47 (``TEST``): never seen except by ``recipes.reader_tune.evaluate``.
 """
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,56 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from corpora import SquadQuestion, squad2
 from qa.text import Range, sentences
-
-DATASETS = Path(__file__).resolve().parents[2] / "shared/datasets"
-DATASET = DATASETS / "squad-v1.1/dev-v1.1.json"
-SQUAD_TRAIN = DATASETS / "squad-v1.1/train-v1.1.json"
-SQUAD_V2 = DATASETS / "squad-v2.0/dev-v2.0.json"
-TRAIN_ARTICLES = 1000  # SQuAD train's article n is article 1000 + n (apart from dev's)
-TRAIN = range(0, 32)
-TUNE = range(32, 36)
-TEST = range(36, 48)
-
-
-@dataclass(frozen=True)
-class Question:
-    """A SQuAD question with its paragraph, its first answer's span and all its answers."""
-
-    article: int
-    question: str
-    context: str
-    answer: str
-    answer_start: int
-    answers: tuple[str, ...]
-
-
-def questions(path: Path, scope: range, offset: int = 0) -> list[Question]:
-    """Every question of the articles in ``scope``, in file order (article numbers from
-    ``offset``)."""
-    out = []
-    for a_index, article in enumerate(json.loads(path.read_text())["data"], start=offset):
-        if a_index not in scope:
-            continue
-        for paragraph in article["paragraphs"]:
-            for qa in paragraph["qas"]:
-                first = qa["answers"][0]
-                answers = tuple(dict.fromkeys(a["text"] for a in qa["answers"]))
-                ctx = paragraph["context"]
-                out.append(
-                    Question(
-                        a_index, qa["question"], ctx, first["text"], first["answer_start"], answers
-                    )
-                )
-    return out
-
-
-def training_questions(dev: Path, train: Path | None) -> list[Question]:
-    """The questions the reader trains on: dev articles 0-31, then all of SQuAD train."""
-    qs = questions(dev, TRAIN)
-    if train is not None:
-        qs += questions(train, range(TRAIN_ARTICLES, TRAIN_ARTICLES + 10_000), TRAIN_ARTICLES)
-    return qs
 
 
 @dataclass(frozen=True)
@@ -84,22 +35,6 @@ class Example:
     end: int
 
 
-Squad2 = tuple[str, str, tuple[str, ...]]  # question, paragraph, answers (none: unanswerable)
-
-
-def squad2(v2: Path, dev: Path, scope: range) -> list[Squad2]:
-    """SQuAD 2.0's questions on the v1.1 dev articles in ``scope`` (v2.0 holds 35 of them,
-    matched by title), in file order."""
-    titles = [a["title"] for a in json.loads(dev.read_text())["data"]]
-    return [
-        (qa["question"], p["context"], tuple(dict.fromkeys(a["text"] for a in qa["answers"])))
-        for article in json.loads(v2.read_text())["data"]
-        if titles.index(article["title"]) in scope
-        for p in article["paragraphs"]
-        for qa in p["qas"]
-    ]
-
-
 def unanswerable(v2: Path, dev: Path, scope: range) -> list[Example]:
     """SQuAD 2.0's unanswerable questions on the dev articles in ``scope``, each with its
     paragraph, pointing at [CLS]."""
@@ -108,12 +43,12 @@ def unanswerable(v2: Path, dev: Path, scope: range) -> list[Example]:
     ]
 
 
-def _holds_answer(q: Question, text: str) -> bool:
+def _holds_answer(q: SquadQuestion, text: str) -> bool:
     """Whether any of the question's answers is in ``text`` (case aside)."""
     return any(a.lower() in text.lower() for a in q.answers)
 
 
-def _paragraphs(qs: list[Question]) -> dict[int, list[str]]:
+def _paragraphs(qs: list[SquadQuestion]) -> dict[int, list[str]]:
     """Each article's distinct paragraphs, in file order."""
     out: dict[int, list[str]] = {}
     for q in qs:
@@ -122,7 +57,7 @@ def _paragraphs(qs: list[Question]) -> dict[int, list[str]]:
     return out
 
 
-def _without_answer(q: Question) -> str | None:
+def _without_answer(q: SquadQuestion) -> str | None:
     """The paragraph less every sentence overlapping the answer, if the answer's words
     are then nowhere in it (else the example would be ambiguous)."""
     start, end = q.answer_start, q.answer_start + len(q.answer)
@@ -142,10 +77,10 @@ def _sentences(text: str) -> list[Range]:
     return sentences(text)  # a paragraph has several questions
 
 
-def similar(qs: list[Question]) -> list[list[str]]:
+def similar(qs: list[SquadQuestion]) -> list[list[str]]:
     """For each question, the other paragraphs of its article, the most like it first (the
     service's embedder: the passages retrieval would put beside the gold one)."""
-    from qa.encoders.embeddings import Embedder
+    from qa.encoders import Embedder
 
     embedder = Embedder()
     paragraphs = _paragraphs(qs)
@@ -160,7 +95,7 @@ def similar(qs: list[Question]) -> list[list[str]]:
 
 
 def examples(
-    qs: list[Question], rng: random.Random, ranked: list[list[str]] | None = None
+    qs: list[SquadQuestion], rng: random.Random, ranked: list[list[str]] | None = None
 ) -> list[Example]:
     """Answerable examples and the two kinds of no-answer examples, chosen by ``rng``. The
     other paragraph is a random one of the article, or with ``ranked`` (``similar``) the one

@@ -6,7 +6,7 @@ threshold (SQuAD 2.0's ``null_score_diff_threshold``), chosen on articles 32-35 
 and unanswerable) for the best SQuAD 2.0 F1, then measured on the held-out articles 36-47:
 the share of unanswerable questions declined, and SQuAD 2.0's EM and F1, which score "no
 answer" as right for an unanswerable question and wrong for the others. Written to
-``reader.json`` as ``squad2`` (phase ``evaluate`` of ``eval.train_reader``).
+``reader.json`` as ``squad2`` (phase ``evaluate`` of ``recipes.train_reader``).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.reader_data import DATASET, SQUAD_V2, TEST, TUNE, Squad2, squad2
-from eval.reader_weights import write_config
-from qa.answer.reader import Reader
+from corpora import SQUAD, SQUAD_V2, TEST, TUNE, Squad2, squad2
+from qa.answer import Reader
+from recipes.reader_weights import write_config
 
 
 def _read(reader: Reader, rows: list[Squad2]) -> tuple[list[str], np.ndarray]:
@@ -34,7 +34,7 @@ def _scores(
     rows: list[Squad2], texts: list[str], margins: np.ndarray, threshold: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """SQuAD 2.0's EM and F1 of each question at ``threshold``."""
-    from bench.metrics import best_f1, exact_match
+    from qa.evaluation import best_f1, exact_match
 
     em, f1 = [], []
     for (_, _, answers), text, margin in zip(rows, texts, margins, strict=True):
@@ -48,7 +48,7 @@ def _scores(
     return np.array(em), np.array(f1)
 
 
-def measure(out: Path, v2: Path = SQUAD_V2, dev: Path = DATASET) -> dict:
+def measure(out: Path, v2: Path = SQUAD_V2, dev: Path = SQUAD) -> dict:
     """The threshold chosen on articles 32-35 and the held-out figures on 36-47."""
     reader = Reader.load(out)
     tune_rows, test_rows = squad2(v2, dev, TUNE), squad2(v2, dev, TEST)

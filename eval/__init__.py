@@ -1,1 +1,0 @@
-"""The evaluation scripts: the reader's recipe, the answerer's choices, and their data."""

@@ -1,0 +1,1 @@
+"""The recipes: training the reader and choosing the answerer's thresholds (README.md)."""
