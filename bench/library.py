@@ -30,8 +30,8 @@ from tqdm import tqdm
 
 from bench import report
 from bench.load import latency_stats
-from bench.scale import Archive, sentence_pool
 from bench.server import memory_mb, serving
+from bench.synthetic import Archive, sentence_pool
 from corpora import ROOT
 from qa.models import Chunk, Document
 from qa.settings import Settings

@@ -26,6 +26,8 @@ from typing import Any
 import httpx
 
 from bench.cluster import Cluster, cluster
+from bench.load_md import markdown
+from bench.tally import count, ms, summarise_outage
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUESTIONS = [
@@ -97,11 +99,11 @@ async def load_phase(url: str, clients: int, requests: int, writes: int) -> dict
         "clients": clients,
         "requests": len(results),
         "wall_s": round(wall, 1),
-        "statuses": _count(s for s, _ in results),
+        "statuses": count(s for s, _ in results),
         "server_errors_5xx": sum(1 for s, _ in results if isinstance(s, int) and s >= 500),
-        "p50_ms": _ms(statistics.median(latencies)) if latencies else None,
-        "p95_ms": _ms(latencies[int(0.95 * (len(latencies) - 1))]) if latencies else None,
-        "writer_statuses": _count(written["statuses"]),
+        "p50_ms": ms(statistics.median(latencies)) if latencies else None,
+        "p95_ms": ms(latencies[int(0.95 * (len(latencies) - 1))]) if latencies else None,
+        "writer_statuses": count(written["statuses"]),
         **check,
     }
 
@@ -149,17 +151,6 @@ def store_damage(chroma_port: int) -> list[str]:
     return check(store).lines()
 
 
-def _count(values: Any) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for value in values:
-        out[str(value)] = out.get(str(value), 0) + 1
-    return dict(sorted(out.items()))
-
-
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
-
-
 # -- phase 2: the store goes away and comes back; a worker dies ---------------------------
 MAX_OUTAGE_REQUESTS = 4000
 
@@ -200,84 +191,7 @@ async def outage_phase(c: Cluster, clients: int, seconds: float) -> dict[str, An
     return summarise_outage(timeline, events) | {"clients": clients, "seconds": seconds}
 
 
-def summarise_outage(timeline: list[tuple[float, str]], events: dict[str, float]) -> dict:
-    marks = [0.0, events["chroma_stopped"], events["chroma_restarting"]]
-    marks += [events["chroma_started"], events["worker_killed"], float("inf")]
-    names = ["before", "store_stopped", "store_restarting", "store_back", "worker_killed"]
-    windows = {
-        name: _count(s for t, s in timeline if lo <= t < hi)
-        for name, lo, hi in zip(names, marks, marks[1:], strict=False)
-    }
-    back = [t for t, s in timeline if s == "200" and t >= events["chroma_started"]]
-    return {
-        "events_s": {k: round(v, 2) for k, v in events.items()},
-        "windows": windows,
-        "requests": len(timeline),
-        "recovered_after_s": round(back[0] - events["chroma_started"], 2) if back else None,
-        "server_errors_other_than_503": sum(
-            1 for _, s in timeline if s.isdigit() and int(s) >= 500 and s != "503"
-        ),
-    }
-
-
 # -- report -------------------------------------------------------------------------------
-def markdown(result: dict[str, Any]) -> str:
-    load, outage = result["load"], result["outage"]
-    rows = [
-        "# Load benchmark (server mode)",
-        "",
-        f"`make bench-load`, {result['date']}: `chroma run` + `qa serve --workers "
-        f"{result['workers']}` on loopback, {result['cpus']} CPU(s).",
-        "",
-        "## Load with a concurrent writer",
-        "",
-        "| figure | value |",
-        "| --- | --- |",
-        f"| clients / `/chat` requests | {load['clients']} / {load['requests']} |",
-        f"| statuses | {load['statuses']} |",
-        f"| 5xx | {load['server_errors_5xx']} |",
-        f"| p50 / p95 latency | {load['p50_ms']} ms / {load['p95_ms']} ms |",
-        f"| wall time | {load['wall_s']} s |",
-        f"| writer statuses (POST 201, DELETE 204) | {load['writer_statuses']} |",
-        f"| documents expected / found | {load['documents_expected']} / "
-        f"{load['documents_found']} |",
-        f"| lost / duplicated / resurrected / unexpected | {len(load['lost'])} / "
-        f"{len(load['duplicated'])} / {len(load['resurrected'])} / {len(load['unexpected'])} |",
-        f"| text changed | {len(load['content_mismatch'])} |",
-        f"| half-written (qa doctor) | {len(result['damage'])} |",
-        "",
-        "## The store goes away, then a worker",
-        "",
-        f"{outage['clients']} clients ask `/chat` for {outage['seconds']} s. Events (s): "
-        f"{outage['events_s']}.",
-        "",
-        "| window (by when the answer came) | statuses |",
-        "| --- | --- |",
-        *(f"| {WINDOWS[name]} | {counts} |" for name, counts in outage["windows"].items()),
-        "",
-        f"First 200 {outage['recovered_after_s']} s after Chroma was back, qa untouched. "
-        f"5xx other than 503: {outage['server_errors_other_than_503']}. When the worker "
-        f"was killed, {_failed(outage['windows']['worker_killed'])} request(s) in flight on "
-        "it lost their connection and every other request was answered; "
-        f"workers alive at the end: {result['workers_at_end']} of {result['workers']} "
-        "(uvicorn starts a new one).",
-    ]
-    return "\n".join(rows) + "\n"
-
-
-WINDOWS = {
-    "before": "before the store stops",
-    "store_stopped": "store stopped (`chroma run` terminated)",
-    "store_restarting": "store starting again (same port and path)",
-    "store_back": "store back",
-    "worker_killed": "after one qa worker was killed (SIGKILL)",
-}
-
-
-def _failed(counts: dict[str, int]) -> int:
-    return sum(n for status, n in counts.items() if not status.isdigit())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)

@@ -11,8 +11,6 @@ Writes bench/results/quality.json and quality.md.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import shutil
 import sys
 import time
@@ -23,11 +21,8 @@ from typing import Any
 from bench import archive, report
 from bench.metrics import (
     Row,
-    best_f1,
-    exact_match,
     first_hit,
     grade,
-    mean,
     paired,
     ratio,
     strip_markers,
@@ -35,6 +30,7 @@ from bench.metrics import (
     summarise,
 )
 from bench.quality_md import markdown
+from bench.reader import given_paragraph, reader_fingerprint
 from bench.stores import build_langchain, describe, langchain_store
 from bench.systems import KeywordOnly, NaiveLangChain, Ours, Reply, System
 from corpora import (
@@ -51,7 +47,6 @@ from corpora import (
     settings_for,
 )
 from corpora import store_dir as cache_dir
-from qa.answer import SHIPPED, Reader
 from qa.encoders import Embedder
 from qa.service import build_service
 from qa.settings import Settings
@@ -185,31 +180,6 @@ def run_dataset(dataset: Dataset, fresh: bool) -> dict[str, Any]:
         "summary_by_weeks": by_weeks if dataset.name == "realtimeqa" else None,
         "questions": per_question(dataset.questions, rows),
     }
-
-
-def reader_fingerprint() -> dict[str, Any]:
-    """Which reader (qa/answer/reader/model.onnx) the figures are for, and its held-out
-    figures."""
-    fields = json.loads((SHIPPED / "reader.json").read_text())
-    return {
-        "sha256": hashlib.sha256((SHIPPED / "model.onnx").read_bytes()).hexdigest()[:12],
-        "answer_threshold": fields["sentences"]["answer_threshold"],
-        "span_threshold": fields["sentences"]["span_threshold"],
-        "held_out": fields.get("held_out"),
-    }
-
-
-def given_paragraph(dataset: Dataset) -> dict[str, Any]:
-    """The reader alone, each sampled SQuAD question given its own paragraph (the classic
-    reading-comprehension setting): EM and F1 of its best span."""
-    reader = Reader.load()
-    texts = {a.id: a.text for a in dataset.articles}
-    em, f1 = [], []
-    for q in dataset.questions:
-        best = reader.read(q.text, [texts[next(iter(q.gold))]])[0].text
-        em.append(exact_match(best, q.answers))
-        f1.append(best_f1(best, q.answers))
-    return {"questions": len(em), "exact_match": mean(em), "f1": mean(f1)}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -27,11 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-
-from tqdm import tqdm
 
 from bench import report
 from bench.load import (
@@ -44,16 +41,12 @@ from bench.load import (
 )
 from bench.scale_md import markdown
 from bench.server import memory_mb, serving
-from corpora import ROOT, SQUAD, load_realtimeqa, load_squad
+from bench.synthetic import Archive, sentence_pool
+from corpora import ROOT, SQUAD, load_squad
 from qa.encoders import Embedder
-from qa.ingest import chunk
 from qa.models import Article
 from qa.settings import Settings
-from qa.text import sentences
 
-OUTLETS = ["Wire A", "Wire B", "Courier", "Herald", "Gazette", "Observer", "Tribune", "Post"]
-PER_FILE = 2_000  # articles a .jsonl file holds (well under QA_MAX_FILE_BYTES)
-ENCODE_SAMPLE = 2_000  # chunks the raw encode is timed on
 POSTS = 33  # articles posted after each stage, to the store and to an empty one (1 warm-up)
 
 
@@ -65,59 +58,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=report.RESULTS)
     return parser.parse_args(argv)
-
-
-def sentence_pool() -> list[str]:
-    texts = [a.text for a in load_squad(SQUAD).articles]
-    texts += [a.text for a in load_realtimeqa().articles]
-    pool = [t[s.start : s.end] for t in tqdm(texts, "sentences") for s in sentences(t)]
-    return [s for s in pool if 40 <= len(s) <= 400]
-
-
-class Archive:
-    """Distinct articles from the sentence pool, numbered, counted in chunks as stored."""
-
-    def __init__(self, pool: list[str], settings: Settings, seed: int):
-        self.pool, self.settings, self.rng = pool, settings, random.Random(seed)
-        self.made = 0
-
-    def article(self) -> Article:
-        n, self.made = self.made, self.made + 1
-        picked = self.rng.sample(self.pool, self.rng.randint(6, 14))
-        paragraphs = [" ".join(picked[i : i + 3]) for i in range(0, len(picked), 3)]
-        outlet = OUTLETS[n % len(OUTLETS)]
-        return Article(
-            title=f"{outlet} #{n}: {' '.join(picked[0].split()[:8])}",
-            text="\n".join(paragraphs),
-            source=outlet,
-            url=f"https://archive.example/{n}",
-            published=date(2022, 1, 1) + timedelta(days=self.rng.randrange(365)),
-        )
-
-    def chunks(self, item: Article) -> list[str]:
-        s = self.settings
-        return [
-            c.text for c in chunk(item.id, item.text, s.chunk_max_chars, s.chunk_overlap_sentences)
-        ]
-
-    def stage(self, chunks: int, folder: Path) -> tuple[int, list[str]]:
-        """Articles holding about ``chunks`` chunks, written to ``folder``: how many, and a
-        sample of their chunk texts."""
-        folder.mkdir(parents=True)
-        count, sample, lines = 0, list[str](), list[str]()
-        with tqdm(total=chunks, desc=f"archive {folder.name}", unit="chunk") as bar:
-            while count < chunks:
-                item = self.article()
-                texts = self.chunks(item)
-                count += len(texts)
-                bar.update(len(texts))
-                sample += texts[: max(0, ENCODE_SAMPLE - len(sample))]
-                lines.append(item.model_dump_json(exclude_none=True))
-        for at in range(0, len(lines), PER_FILE):
-            (folder / f"{at // PER_FILE:04d}.jsonl").write_text(
-                "\n".join(lines[at : at + PER_FILE])
-            )
-        return len(lines), sample
 
 
 def qa(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -216,40 +156,34 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     data: dict[str, Any] = {"environment": report.environment(), "stages": []}
     embedder = Embedder.from_settings(Settings())
-    questions = list(dict.fromkeys(q.text for q in load_squad(SQUAD).questions))
-    random.Random(args.seed).shuffle(questions)
+    questions = _questions(args.seed)
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         settings = Settings(vectorstore_dir=Path(tmp) / "store", collection="scale")
-        env = os.environ | {
+        env = os.environ | {  # qa ingest's, over the same store
             "QA_VECTORSTORE_DIR": str(settings.vectorstore_dir),
-            "QA_COLLECTION": settings.collection,
-            "QA_CHROMA_URL": "",
-        }
+            "QA_COLLECTION": settings.collection, "QA_CHROMA_URL": "",
+        }  # fmt: skip
         archive = Archive(sentence_pool(), settings, args.seed)
         done = 0
         for n, size in enumerate(args.sizes):
             last = n == len(args.sizes) - 1
             articles, sample = archive.stage(size - done, Path(tmp) / f"stage-{size}")
             stage: dict[str, Any] = {"size": size, "articles": articles}
-            before = raw_encode(embedder, sample)  # timed on both sides of the ingest: noise
-            stage["ingest"] = ingest(
-                Path(tmp) / f"stage-{size}", env, args.kill_after if last else None
+            stage |= _ingested(
+                Path(tmp) / f"stage-{size}",
+                (env, settings),
+                embedder,
+                sample,
+                done,
+                args.kill_after if last else None,
             )
-            documents, chunks = _counts(settings)
-            stage |= {"documents": documents, "chunks": chunks, "new_chunks": chunks - done}
-            stage["ingest"]["chunks_per_s"] = round((chunks - done) / stage["ingest"]["seconds"], 1)
-            after = raw_encode(embedder, sample)
-            stage["encode_runs"] = [before, after]
-            stage["encode_chunks_per_s"] = round((before + after) / 2, 1)
             if last:
                 stage["check"] = check(env, archive.made, settings)
-            asked = questions[: args.requests]
-            questions = questions[args.requests :]
-            stage["floor"] = floor(embedder, questions[: args.requests])
-            questions = questions[args.requests :]
+            asked, timed = questions[: args.requests], questions[args.requests :][: args.requests]
+            questions = questions[2 * args.requests :]
+            stage["floor"] = floor(embedder, timed)
             new = [archive.article() for _ in range(POSTS)]
-            logs = Path(tmp) / f"serve-{size}"
-            logs.mkdir()
+            (logs := Path(tmp) / f"serve-{size}").mkdir()
             stage["http"] = serve_and_measure(settings, asked, new, logs)
             stage["disk_mb"] = disk_mb(settings.vectorstore_dir)
             done = _counts(settings)[1]  # with the articles posted
@@ -267,3 +201,32 @@ def _counts(settings: Settings) -> tuple[int, int]:
 
 if __name__ == "__main__":
     main()
+
+
+def _ingested(
+    folder: Path,
+    where: tuple[dict[str, str], Settings],
+    embedder: Embedder,
+    sample: list[str],
+    done: int,
+    kill_after: float | None,
+) -> dict[str, Any]:
+    """A stage's files through ``qa ingest``, timed beside the raw encode of a sample of
+    their chunks on both sides of it (noise), and what the store then counts."""
+    env, settings = where
+    before = raw_encode(embedder, sample)
+    stage: dict[str, Any] = {"ingest": ingest(folder, env, kill_after)}
+    documents, chunks = _counts(settings)
+    stage |= {"documents": documents, "chunks": chunks, "new_chunks": chunks - done}
+    stage["ingest"]["chunks_per_s"] = round((chunks - done) / stage["ingest"]["seconds"], 1)
+    after = raw_encode(embedder, sample)
+    stage["encode_runs"] = [before, after]
+    stage["encode_chunks_per_s"] = round((before + after) / 2, 1)
+    return stage
+
+
+def _questions(seed: int) -> list[str]:
+    """SQuAD dev's distinct questions, shuffled (seeded): each stage asks its own."""
+    questions = list(dict.fromkeys(q.text for q in load_squad(SQUAD).questions))
+    random.Random(seed).shuffle(questions)
+    return questions

@@ -99,15 +99,23 @@ def markdown(data: dict[str, Any]) -> str:
         ],
         _query_rows(stages),
     )
-    checks = [s for s in stages if "check" in s]
-    if checks:
-        c, i = checks[-1]["check"], checks[-1]["ingest"]
-        lines += ["", "## Killed ingest", ""]
-        lines += [
-            f"`qa ingest` killed after {cell(i.get('killed_after_s'))} s "
-            f"(killed: {'no' if i.get('killed') is False else 'yes'}), then run again: "
-            f"{c['documents']} documents for {c['expected']} articles, "
-            f"{c['distinct_urls']} distinct urls; `qa doctor` exit {c['doctor_exit']} "
-            f"({cell(' '.join(c['doctor']))})."
-        ]
+    lines += _killed(stages)
     return "\n".join([*lines, "", NOTES])
+
+
+def _killed(stages: list[dict[str, Any]]) -> list[str]:
+    """The killed-ingest section, when the run killed one."""
+    checks = [s for s in stages if "check" in s]
+    if not checks:
+        return []
+    c, i = checks[-1]["check"], checks[-1]["ingest"]
+    return [
+        "",
+        "## Killed ingest",
+        "",
+        f"`qa ingest` killed after {cell(i.get('killed_after_s'))} s "
+        f"(killed: {'no' if i.get('killed') is False else 'yes'}), then run again: "
+        f"{c['documents']} documents for {c['expected']} articles, "
+        f"{c['distinct_urls']} distinct urls; `qa doctor` exit {c['doctor_exit']} "
+        f"({cell(' '.join(c['doctor']))}).",
+    ]

@@ -37,13 +37,14 @@ from typing import Any
 
 import numpy as np
 
-from corpora import SQUAD, SQUAD_TRAIN, SQUAD_V2, TRAIN, training_questions
+from corpora import TRAIN, training_questions
 from qa.encoders import resolve_model
 from qa.settings import BUNDLED_MODEL
 from recipes.reader_data import Example, batches, examples, features, similar, unanswerable
 from recipes.reader_squad2 import measure
 from recipes.reader_tune import evaluate, tune
 from recipes.reader_weights import export, save_dequantized, save_model, write_config
+from recipes.train_options import options
 
 
 def cyclic(ends: list[int]):
@@ -93,11 +94,22 @@ def train(args: argparse.Namespace) -> Path:
         return final  # trained to the end of this plan; a longer --epochs goes on
     print(f"{len(data[0])} examples, {len(plan)} steps of {args.batch}", flush=True)
     model.train()
+    _loop((model, optimizer, schedule), (data, plan), tokenizer, step, args, device)
+    model.save_pretrained(final)
+    tokenizer.save_pretrained(final)
+    return final
+
+
+def _loop(
+    parts: tuple, planned: tuple, tokenizer: Any, step: int, args: argparse.Namespace, device: Any
+) -> None:
+    """The plan's steps from ``step`` to its end, with a checkpoint every ``--save-every``."""
+    data, plan = planned
     started, losses = time.time(), []
     while step < len(plan):
         kind, indices = plan[step]
         batch = features(tokenizer, [data[kind][i] for i in indices], args.max_length, args.stride)
-        losses.append(_step((model, optimizer, schedule), batch, device))
+        losses.append(_step(parts, batch, device))
         step += 1
         if step % 10 == 0:
             rate = (time.time() - started) / len(losses)
@@ -107,10 +119,7 @@ def train(args: argparse.Namespace) -> Path:
                 flush=True,
             )
         if step % args.save_every == 0 or step == len(plan):
-            _save(checkpoint, (model, optimizer, schedule), step)
-    model.save_pretrained(final)
-    tokenizer.save_pretrained(final)
-    return final
+            _save(args.work / "checkpoint.pt", parts, step)
 
 
 Plan = list[tuple[int, list[int]]]  # per step: which data set, which of its examples
@@ -192,68 +201,8 @@ def snapshot(args: argparse.Namespace) -> Path:
     return save_model(state["model"], Path(resolve_model(BUNDLED_MODEL)), args.work / "snapshot")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", type=Path, default=SQUAD)
-    parser.add_argument(
-        "--squad-train",
-        type=lambda v: Path(v) if v else None,
-        default=SQUAD_TRAIN,
-        help="SQuAD v1.1 train, trained on beside dev articles 0-31 ('' leaves it out)",
-    )
-    parser.add_argument(
-        "--squad-v2",
-        type=lambda v: Path(v) if v else None,
-        default=SQUAD_V2,
-        help="SQuAD 2.0 dev, whose unanswerable questions on articles 0-31 are no-answer "
-        "examples ('' leaves them out)",
-    )
-    parser.add_argument("--work", type=Path, default=Path(".cache/reader-train"))
-    parser.add_argument("--out", type=Path, default=Path("qa/answer/reader"))
-    parser.add_argument("--epochs", type=float, default=0.3)
-    parser.add_argument(
-        "--restarts",
-        type=lambda v: [float(x) for x in v.split(",") if x],
-        default=[0.15],
-        help="epochs (comma-separated) where the learning rate restarts at half its peak",
-    )
-    parser.add_argument(
-        "--hard-from",
-        type=float,
-        default=3.0,
-        help="the epoch from which the other-paragraph no-answer examples are the paragraphs "
-        "most like the question (hard ones) instead of random ones",
-    )
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=5e-5)
-    parser.add_argument("--max-length", type=int, default=192)
-    parser.add_argument("--stride", type=int, default=64)
-    parser.add_argument(
-        "--read-length", type=int, default=256, help="the service's window (reader.json)"
-    )
-    parser.add_argument("--read-stride", type=int, default=96)
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--device", help="torch device (default: cuda if there is one, else cpu)")
-    parser.add_argument("--save-every", type=int, default=50)
-    parser.add_argument(
-        "--start-from",
-        type=Path,
-        help="a reader folder (model.onnx) whose weights, dequantised, stand for the recipe's "
-        "first --start-epoch epochs (to add a cycle without the fp32 checkpoint)",
-    )
-    parser.add_argument("--start-epoch", type=float, default=0.0)
-    parser.add_argument("--phase", choices=["all", "export", "tune", "evaluate"], default="all")
-    parser.add_argument(
-        "--from-checkpoint",
-        action="store_true",
-        help="export the latest checkpoint instead of training (to try the code)",
-    )
-    return parser
-
-
 def main() -> None:
-    args = _parser().parse_args()
+    args = options().parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     if args.phase in ("all", "export"):
         final = snapshot(args) if args.from_checkpoint else train(args)

@@ -1,7 +1,8 @@
 """The shape of the house, checked so that it cannot rot: ``qa/`` in folders by stage, each
-folder's ``__init__.py`` the only door the others use, no circle between folders (nor
-between the modules of ``eval/`` and ``bench/``), no module over 250 lines and no function
-over 40."""
+folder's ``__init__.py`` the only door the others use (the recipes, the benchmarks and the
+data sets use them too), no circle between folders (nor between the modules of
+``recipes/``, ``bench/`` and ``corpora/``), ``bench`` imported only by itself and the
+tests, and no Python module anywhere over 250 lines nor any function over 40."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 QA = ROOT / "qa"
+OURS = [QA, *(ROOT / name for name in ("recipes", "corpora", "bench", "tests"))]
 FOLDERS = sorted(p.name for p in QA.iterdir() if (p / "__init__.py").exists())
 MAX_LINES, MAX_FUNCTION = 250, 40
 
@@ -105,6 +107,27 @@ def test_folders_meet_only_through_their_init() -> None:
     assert bad == []
 
 
+@pytest.mark.parametrize("folder", ["recipes", "corpora", "bench"])
+def test_the_scripts_use_qa_through_its_doors(folder: str) -> None:
+    bad = [b for path in modules(ROOT / folder) for b in crossings(path, path.read_text())]
+    assert bad == []
+
+
+def bench_imports(path: Path | str) -> list[str]:
+    """The imports of ``bench`` in a module (its path, or its source)."""
+    return [m for m, _ in imports(path) if m == "bench" or m.startswith("bench.")]
+
+
+def test_only_the_benchmarks_and_the_tests_import_bench() -> None:
+    outside = [p for d in ("qa", "recipes", "corpora") for p in modules(ROOT / d)]
+    bad = [f"{p.relative_to(ROOT)} imports {m}" for p in outside for m in bench_imports(p)]
+    assert bad == []
+    assert bench_imports("import bench\nfrom bench.metrics import mean\n") == [
+        "bench",
+        "bench.metrics",
+    ]  # the check can fail
+
+
 def test_the_folders_import_one_another_without_a_circle() -> None:
     graph: dict[str, set[str]] = {}
     for path in modules(QA):
@@ -148,7 +171,8 @@ def test_a_circle_is_found(graph: dict[str, set[str]], circle: bool) -> None:
 def test_no_module_is_over_250_lines() -> None:
     long = {
         str(p.relative_to(ROOT)): n
-        for p in modules(QA)
+        for folder in OURS
+        for p in modules(folder)
         if (n := len(p.read_text().splitlines())) > MAX_LINES
     }
     assert long == {}
@@ -157,7 +181,8 @@ def test_no_module_is_over_250_lines() -> None:
 def test_no_function_is_over_40_lines() -> None:
     long = {
         f"{p.relative_to(ROOT)}:{node.name}": n
-        for p in modules(QA)
+        for folder in OURS
+        for p in modules(folder)
         for node in ast.walk(ast.parse(p.read_text()))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         and (n := (node.end_lineno or node.lineno) - node.lineno + 1) > MAX_FUNCTION

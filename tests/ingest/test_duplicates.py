@@ -4,8 +4,6 @@ share only a quotation are not near-copies."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -19,33 +17,7 @@ from qa.service import Service, build_service
 from qa.settings import Settings
 from qa.similarity import resemblance
 from qa.store.upkeep import check, repair
-
-SEED = (Path(__file__).resolve().parent.parent / "seeds" / "000_0071e863b7c6ec05.md").read_text()
-# three paragraphs of the seed, as the wire story
-WIRE = "\n".join(SEED[SEED.index("On June 29, Tehran") : SEED.index("Back in January")].split("\n"))
-EDITS = [
-    ("On June 29, Tehran", "TEHRAN (Gulf Wire) - On Monday, June 29, Tehran"),
-    ("told the IRNA", "told the state news agency IRNA"),
-    ("as reported by Fox News", "as first reported by Fox News"),
-    ("no one takes seriously", "nobody takes seriously"),
-]
-QUOTE = (
-    '"The arrest warrant is just a propaganda stunt that no one takes seriously," Brian Hook said.'
-)
-
-
-def republished(text: str) -> str:
-    for old, new in EDITS:
-        assert old in text
-        text = text.replace(old, new)
-    return text
-
-
-def original_and_copy() -> list[Article]:
-    return [
-        Article(title="Iran seeks Trump arrest", text=WIRE, source="Daily Planet"),
-        Article(title="Tehran wants Trump held", text=republished(WIRE), source="Gulf Wire"),
-    ]
+from tests.articles import QUOTE, WIRE, original_and_copy, republished
 
 
 def quotation_pair() -> list[Article]:

@@ -19,8 +19,8 @@ from qa.encoders.onnx_export import default_cache, exported
 from qa.encoders.st_encoder import SentenceTransformerEncoder
 from qa.errors import QAError
 from qa.settings import BUNDLED_MODEL
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
     "Iran issued an arrest warrant for Donald Trump over the killing of Qassem Soleimani.",
     "Brian Hook called it a propaganda stunt.",

@@ -15,8 +15,8 @@ from qa.models import Article
 from qa.service import build_service
 from qa.settings import Settings
 from qa.store import Catalog
+from tests.articles import original_and_copy
 from tests.helpers import app_client
-from tests.test_duplicates import original_and_copy
 
 OUTLETS = ["Daily", "weekly", "Wire"]
 # titles whose order by case-folded title differs from their order by plain text

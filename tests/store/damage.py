@@ -1,23 +1,20 @@
-"""``qa doctor``: finds what an interrupted write left (chunks without their document
-record, a document whose chunks are missing) and, with ``--fix``, removes it; the keyword
-index, built as a server builds it, then agrees with the documents again."""
+"""What an interrupted write leaves in a store, made on purpose, and ``qa doctor`` run
+over it: shared by the doctor's tests here and in server mode."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
 from typer.testing import CliRunner
 
 from qa.cli import app
-from qa.encoders.embeddings import Embedder
 from qa.models import Article
-from qa.service import Service, build_service
-from qa.settings import Settings, get_settings
+from qa.service import Service
+from qa.settings import get_settings
 from qa.store.client import Guarded
-from tests.helpers import copy_store
+from tests.conftest import SEEDS
 
 T = TypeVar("T")
 INTERRUPTED = Article(
@@ -77,12 +74,6 @@ def doctor_runner(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     return run
 
 
-@pytest.fixture
-def doctor(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    yield doctor_runner(monkeypatch)
-    get_settings.cache_clear()
-
-
 def check_doctor_repairs(doctor: Any, env: dict[str, str], service: Service) -> None:
     orphaned, incomplete = damage(service)
     assert orphaned not in {d.id for d in service.documents()}  # never visible
@@ -102,25 +93,8 @@ def check_doctor_repairs(doctor: Any, env: dict[str, str], service: Service) -> 
     assert "ok: 1 document(s)" in fixed.output and "keyword index consistent" in fixed.output
     assert service.store.chunks(lambda c: c.get(where={"document_id": orphaned}))["ids"] == []
 
-    service.ingest_paths([Path(__file__).resolve().parent.parent / "seeds"])  # re-ingest
+    service.ingest_paths([SEEDS])  # re-ingest
     service.ingest([INTERRUPTED])
     again = doctor(env)
     assert again.exit_code == 0 and "ok: 3 document(s)" in again.output, again.output
     assert {a.id for a in service.documents()} >= {orphaned, incomplete}
-
-
-def test_doctor_finds_and_fixes_an_interrupted_ingest(
-    doctor: Any, tmp_path: Path, seeded_dir: Path, embedder: Embedder
-) -> None:
-    store = copy_store(seeded_dir, tmp_path / "store")
-    service = build_service(Settings(vectorstore_dir=store), embedder)
-    check_doctor_repairs(doctor, {"QA_VECTORSTORE_DIR": str(store)}, service)
-
-
-def test_doctor_on_a_healthy_store_and_an_unreachable_one(
-    doctor: Any, seeded_dir: Path, tmp_path: Path
-) -> None:
-    healthy = doctor({"QA_VECTORSTORE_DIR": str(copy_store(seeded_dir, tmp_path / "s"))})
-    assert healthy.exit_code == 0 and "ok: 2 document(s)" in healthy.output, healthy.output
-    away = doctor({"QA_CHROMA_URL": "http://127.0.0.1:9"})
-    assert away.exit_code == 1 and "unavailable" in away.output

@@ -1,10 +1,9 @@
 """Server mode: a real ``chroma run`` on a free loopback port, apps served over real HTTP
 (uvicorn) against it. Two apps stand for two workers: a write by one is seen by the other,
-keyword index included. A store that goes away is a 503, and the app recovers by itself."""
+keyword index included; tenants, databases and gateway headers are settings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,6 @@ import chromadb
 import chromadb.config
 import httpx
 import pytest
-from chromadb.errors import InternalError, InvalidArgumentError, NotFoundError
 
 from qa.api import create_app
 from qa.encoders.embeddings import Embedder
@@ -20,12 +18,11 @@ from qa.errors import StoreUnavailable
 from qa.models import Question
 from qa.service import Service, build_service
 from qa.settings import Settings, get_settings
-from qa.store.client import unavailable
 from qa.store.store import Store
 from tests.conftest import SEEDS
 from tests.helpers import PROPAGANDA
-from tests.servers import ChromaServer, chroma_server, serve_app, token_gateway
-from tests.test_doctor import check_doctor_repairs, doctor_runner
+from tests.servers import ChromaServer, serve_app, token_gateway
+from tests.store.damage import check_doctor_repairs, doctor_runner
 
 ARTICLE = {
     "title": "Harbour festival",
@@ -35,12 +32,6 @@ ARTICLE = {
     "published": "2024-05-01",
 }
 LANTERN = "Where does the lantern parade start?"
-
-
-@pytest.fixture(scope="module")
-def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    with chroma_server(tmp_path_factory.mktemp("chroma") / "data") as server:
-        yield server
 
 
 def server_settings(url: str, collection: str, tmp_path: Path) -> Settings:
@@ -117,76 +108,6 @@ def test_ingest_search_chat_stream_and_delete(
         assert httpx.get(f"{url}/health").json()["chunks"] == 0
 
 
-CALLS: list[tuple[str, str, dict[str, Any]]] = [
-    ("GET", "/health", {}),
-    ("POST", "/chat", {"json": {"message": PROPAGANDA}}),
-    ("POST", "/chat/stream", {"json": {"message": PROPAGANDA}}),
-    ("POST", "/v1/chat/completions", {"json": {"messages": [{"role": "user", "content": "Hi?"}]}}),
-    ("GET", "/search", {"params": {"q": "Interpol"}}),
-    ("GET", "/documents", {}),
-    ("POST", "/documents", {"json": ARTICLE}),
-]
-
-
-def unavailable_problem(response: httpx.Response) -> str | None:
-    """What is wrong with a response that should say the store is unavailable (None: ok)."""
-    detail = str(response.json().get("detail"))
-    if response.status_code != 503 or "vector store" not in detail or "unavailable" not in detail:
-        return f"{response.request.method} {response.request.url.path}: {response.text[:200]}"
-    if not response.headers.get("retry-after"):
-        return f"{response.request.method} {response.request.url.path}: no Retry-After"
-    return None
-
-
-def test_store_outage_is_503_and_the_app_recovers_by_itself(
-    embedder: Embedder, tmp_path: Path
-) -> None:
-    chroma = ChromaServer(tmp_path / "chroma").start()
-    try:
-        settings = server_settings(chroma.url, "outage", tmp_path)
-        service = seeded_service(settings, embedder)
-        with serve_app(create_app(settings, service=service)) as url:
-            (first, _) = ids(url)
-            assert httpx.post(f"{url}/chat", json={"message": PROPAGANDA}).status_code == 200
-            chroma.stop()
-            calls = [
-                *CALLS,
-                ("GET", f"/documents/{first}", {}),
-                ("DELETE", f"/documents/{first}", {}),
-            ]
-            responses = [httpx.request(m, f"{url}{path}", **kw) for m, path, kw in calls]
-            problems = [unavailable_problem(r) for r in responses]  # every call, each reported
-            assert [p for p in problems if p] == []
-            assert httpx.get(f"{url}/").status_code == 200  # the page still loads
-
-            chroma.start()  # the same port and path; the app is not restarted
-            answer = httpx.post(f"{url}/chat", json={"message": PROPAGANDA})
-            assert answer.status_code == 200 and answer.json()["answered"]
-            assert len(ids(url)) == 2  # the refused writes left nothing behind
-            assert httpx.get(f"{url}/health").status_code == 200
-    finally:
-        chroma.stop()
-
-
-def test_an_app_started_before_its_store_comes_up(embedder: Embedder, tmp_path: Path) -> None:
-    chroma = ChromaServer(tmp_path / "chroma")  # not started yet
-    try:
-        settings = server_settings(chroma.url, "late", tmp_path)
-        app = create_app(settings, embedder=embedder)
-        app.state.runtime.retry_seconds = 0.2
-        with serve_app(app) as url:
-            down = httpx.get(f"{url}/health")
-            assert down.status_code == 503 and "not ready" in down.json()["detail"]
-            chroma.start()
-            for _ in range(50):
-                if httpx.get(f"{url}/health").status_code == 200:
-                    break
-                httpx.get(f"{url}/documents")  # a request retries the start-up
-            assert httpx.get(f"{url}/health").json()["documents"] == 0
-    finally:
-        chroma.stop()
-
-
 def test_doctor_repairs_a_store_on_the_server(
     chroma: ChromaServer, embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -227,24 +148,6 @@ def test_a_delete_while_the_keyword_index_is_built(
     assert deleted and gone not in left and set(index.document_ids.tolist()) <= left
     results = service.search("Who called the arrest warrant a propaganda stunt?", 10)
     assert results and all(r.document_id in left for r in results)
-
-
-@pytest.mark.parametrize(
-    ("error", "away"),
-    [
-        (httpx.ConnectError("refused"), True),
-        (httpx.ReadTimeout("slow"), True),
-        (ConnectionResetError(), True),
-        (InternalError("the server failed"), True),
-        (NotFoundError("Collection abc does not exist"), True),  # emptied or replaced
-        (Exception("502 Bad Gateway"), True),  # an HTTP error without a Chroma body
-        (InvalidArgumentError("bad where clause"), False),  # our bug: stays a 500
-        (ValueError("bad"), False),
-        (KeyError("x"), False),
-    ],
-)
-def test_which_failures_mean_the_store_is_away(error: Exception, away: bool) -> None:
-    assert unavailable(error) is away
 
 
 def test_tenant_and_database_are_settings(

@@ -1,0 +1,19 @@
+"""The answer's fixtures: an extractive answerer over the seeds that leads with any span
+(``eager``), for the rules between articles."""
+
+import dataclasses
+
+import pytest
+
+from qa.answer.extractive import ExtractiveAnswerer
+from qa.service import Service
+
+
+@pytest.fixture
+def eager(seeded: Service) -> ExtractiveAnswerer:
+    """The mechanism, whatever the thresholds: every sentence and every span is taken, and
+    every other article is heard and may differ."""
+    shipped = seeded.chain.answerer
+    assert isinstance(shipped, ExtractiveAnswerer)
+    model = dataclasses.replace(shipped.model, join=0.0, differ=0.0)
+    return ExtractiveAnswerer(shipped.reader, 0.0, span_threshold=-100.0, model=model)
