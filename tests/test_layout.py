@@ -2,7 +2,8 @@
 folder's ``__init__.py`` the only door the others use (the recipes, the benchmarks and the
 data sets use them too), no circle between folders (nor between the modules of
 ``recipes/``, ``bench/`` and ``corpora/``), ``bench`` imported only by itself and the
-tests, and no Python module anywhere over 250 lines nor any function over 40."""
+tests, and no module anywhere (Python, or the page's scripts) over 250 lines nor any
+function over 40."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.scripts import script_functions
 
 ROOT = Path(__file__).resolve().parents[1]
 QA = ROOT / "qa"
@@ -199,3 +202,21 @@ def test_a_reach_past_an_init_is_caught() -> None:
         "probe.py: Nope from qa.store",
     ]
     assert crossings(Path("probe.py"), source, "search") == ["probe.py: Nope from qa.store"]
+
+
+SCRIPTS = sorted((QA / "web").glob("*.js"))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
+def test_the_page_s_scripts_keep_to_the_same_limits(script: Path) -> None:
+    text = script.read_text()
+    assert len(text.splitlines()) <= MAX_LINES
+    long = {k: v for k, v in script_functions(text).items() if v > MAX_FUNCTION}
+    assert long == {}
+
+
+def test_a_long_script_function_is_caught() -> None:
+    body = "\n".join(f"  x += '{{{i}';" for i in range(41))  # braces in strings are not code
+    arrow = "const f = () => { return 1; };"
+    probe = f"const r = /^\\d{{4}}$/;\nfunction long(x) {{\n{body}\n}}\n{arrow}\n"
+    assert script_functions(probe) == {"long:2": 43, "arrow:45": 1}
