@@ -103,43 +103,45 @@ def volume(engine: Engine) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def service(engine: Engine, image: str, volume: str) -> Iterator[Container]:
+def container(engine: Engine, image: str, volume: str) -> Iterator[Container]:
     container = Container(engine, "-v", f"{volume}:/data", "-e", f"QA_API_KEY={KEY}")
     FIGURES["health_s"] = round(container.wait_healthy(), 1)
     yield container
     container.remove()
 
 
-def test_a_cited_answer_from_the_seeds(service: Container) -> None:
-    answer = httpx.post(f"{service.url}/chat", json={"message": QUESTION}, timeout=60).json()
+def test_a_cited_answer_from_the_seeds(container: Container) -> None:
+    answer = httpx.post(f"{container.url}/chat", json={"message": QUESTION}, timeout=60).json()
     assert answer["answered"], answer
     assert answer["citations"] and "[1]" in answer["answer"]
-    document = httpx.get(f"{service.url}/documents/{answer['citations'][0]['document_id']}").json()
+    document = httpx.get(
+        f"{container.url}/documents/{answer['citations'][0]['document_id']}"
+    ).json()
     first = answer["citations"][0]
     assert document["text"][first["start"] : first["end"]] == first["quote"]
 
 
-def test_the_service_is_pid_1_and_not_root(service: Container) -> None:
-    status = service.engine("exec", service.id, "cat", "/proc/1/status")
+def test_the_service_is_pid_1_and_not_root(container: Container) -> None:
+    status = container.engine("exec", container.id, "cat", "/proc/1/status")
     uid = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
-    command = service.engine("exec", service.id, "cat", "/proc/1/cmdline").replace("\0", " ")
+    command = container.engine("exec", container.id, "cat", "/proc/1/cmdline").replace("\0", " ")
     FIGURES["uid"], FIGURES["pid_1"] = int(uid), command.strip()
     assert uid != "0"
     assert "qa serve" in command  # exec'd: the shell is gone, SIGTERM reaches the service
 
 
 def test_an_added_article_outlives_its_container(
-    engine: Engine, service: Container, volume: str
+    engine: Engine, container: Container, volume: str
 ) -> None:
-    documents = f"{service.url}/documents"
+    documents = f"{container.url}/documents"
     assert httpx.post(documents, json=ARTICLE, timeout=60).status_code == 401
     key = {"Authorization": f"Bearer {KEY}"}
     added = httpx.post(documents, json=ARTICLE, headers=key, timeout=60)
     assert added.status_code == 201, added.text
-    seconds, code = service.terminate()
+    seconds, code = container.terminate()
     FIGURES["sigterm_stop_s"], FIGURES["exit_code"] = round(seconds, 1), code
-    assert seconds < 10 and code == 0, service.logs()
-    service.remove()
+    assert seconds < 10 and code == 0, container.logs()
+    container.remove()
 
     replaced = Container(engine, "-v", f"{volume}:/data")
     try:

@@ -8,90 +8,28 @@ function over 40."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import json
 from pathlib import Path
 
 import pytest
 
-from tests.scripts import script_functions
-
-ROOT = Path(__file__).resolve().parents[1]
-QA = ROOT / "qa"
-OURS = [QA, *(ROOT / name for name in ("recipes", "corpora", "bench", "tests"))]
-FOLDERS = sorted(p.name for p in QA.iterdir() if (p / "__init__.py").exists())
-MAX_LINES, MAX_FUNCTION = 250, 40
-
-
-def modules(folder: Path) -> list[Path]:
-    return sorted(folder.rglob("*.py"))
-
-
-def imports(path: Path | str) -> Iterator[tuple[str, list[str]]]:
-    """Every ``from X import names`` of the module (inside functions too), absolute; a
-    module's path, or its source."""
-    source = path.read_text() if isinstance(path, Path) else path
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module, [a.name for a in node.names]
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                yield alias.name, []
-
-
-def folder_of(path: Path) -> str | None:
-    """The folder of ``qa/`` a module lives in (None: the top of ``qa/``)."""
-    parts = path.relative_to(QA).parts
-    return parts[0] if len(parts) > 1 else None
-
-
-def exported(folder: str) -> set[str]:
-    """The names in a folder's ``__all__``."""
-    tree = ast.parse((QA / folder / "__init__.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
-        ):
-            return set(ast.literal_eval(node.value))
-    return set()
-
-
-def crossings(path: Path, source: str | None = None, own: str | None = None) -> list[str]:
-    """The imports of the module at ``path`` (or of ``source``, as if it lived in folder
-    ``own``) that reach into another folder past its ``__init__.py``, or take a name that
-    folder does not export."""
-    if source is None:
-        source, own = path.read_text(), folder_of(path)
-    bad = []
-    for module, names in imports(source):
-        parts = module.split(".")
-        if parts[0] != "qa" or len(parts) < 2 or parts[1] not in FOLDERS or parts[1] == own:
-            continue
-        if len(parts) > 2:
-            bad.append(f"{path.name} imports {module}")
-        else:
-            doors = exported(parts[1])
-            bad += [f"{path.name}: {n} from {module}" for n in names if n not in doors]
-    return bad
-
-
-def cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """A circle of the graph, if it has one."""
-    state: dict[str, int] = {}
-
-    def visit(node: str, path: list[str]) -> list[str] | None:
-        state[node] = 1
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
-            if nxt not in state and (found := visit(nxt, [*path, nxt])):
-                return found
-        state[node] = 2
-        return None
-
-    for start in sorted(graph):
-        if start not in state and (found := visit(start, [start])):
-            return found
-    return None
+from tests.shape import (
+    FOLDERS,
+    MAX_FUNCTION,
+    MAX_LINES,
+    OURS,
+    QA,
+    ROOT,
+    crossings,
+    cycle,
+    definitions,
+    exported,
+    fixtures,
+    folder_of,
+    imports,
+    modules,
+    script_functions,
+)
 
 
 def test_each_folder_says_its_job_and_what_it_exports() -> None:
@@ -220,3 +158,93 @@ def test_a_long_script_function_is_caught() -> None:
     arrow = "const f = () => { return 1; };"
     probe = f"const r = /^\\d{{4}}$/;\nfunction long(x) {{\n{body}\n}}\n{arrow}\n"
     assert script_functions(probe) == {"long:2": 43, "arrow:45": 1}
+
+
+# -- the clean-up's rules, each with a probe that shows it can fail ------------------------
+RETIRED = {"threshold", "differ_gap", "rank_weight", "overlap_weight"}  # the span rules'
+
+
+def retired(config: dict) -> set[str]:
+    """The span rules' fields that a ``reader.json`` still holds."""
+    return RETIRED & set(config)
+
+
+def test_one_setting_one_name_and_no_span_rules() -> None:
+    from qa.answer.reader import SHIPPED, ReaderConfig
+    from qa.settings import Settings
+
+    assert {"answer_threshold", "span_threshold"} <= set(Settings.model_fields)
+    assert "reader_threshold" not in Settings.model_fields
+    assert not RETIRED & set(ReaderConfig.__dataclass_fields__)
+    config = json.loads((SHIPPED / "reader.json").read_text())
+    assert retired(config) == set()
+    assert {"answer_threshold", "span_threshold"} <= set(config["sentences"])
+    assert retired({"threshold": -0.23, "sentences": {}}) == {"threshold"}  # the probe
+
+
+def importers(name: str, allowed: set[str]) -> list[str]:
+    """Our modules outside ``allowed`` folders that import the top-level package ``name``."""
+    return [
+        f"{p.relative_to(ROOT)} imports {m}"
+        for folder in OURS
+        if folder.name not in allowed
+        for p in modules(folder)
+        for m, _ in imports(p)
+        if m == name or m.startswith(f"{name}.")
+    ]
+
+
+@pytest.mark.parametrize("name", ["bench", "recipes"])
+def test_the_recipes_and_the_benchmarks_stay_apart(name: str) -> None:
+    assert importers(name, {name, "tests"}) == []
+    assert importers("qa", {"qa"})  # the probe: everything imports qa
+
+
+@pytest.mark.parametrize(
+    ("names", "home"),
+    [
+        ({"Answerer", "Condenser"}, "qa/answerer.py"),
+        ({"normalized", "stemmed", "shingles", "resemblance"}, "qa/similarity.py"),
+        ({"kind", "wanted", "fits"}, "qa/answer/kinds.py"),
+        ({"agree"}, "qa/answer/outlets.py"),
+    ],
+)
+def test_interfaces_and_rules_have_one_home(names: set[str], home: str) -> None:
+    homes = {str(p.relative_to(ROOT)) for p in modules(QA) if names & definitions(p)}
+    assert homes == {home}
+    assert definitions("class Answerer:\n    pass\n") == {"Answerer"}  # the probe
+
+
+def test_langchain_documents_only_at_the_retriever() -> None:
+    found = {
+        str(p.relative_to(ROOT))
+        for p in modules(QA)
+        if any(m.startswith("langchain_core.documents") for m, _ in imports(p))
+    }
+    assert found <= {"qa/search/retrieval.py"}
+    assert "retriever.search(" in (QA / "chain.py").read_text()
+
+
+def test_the_tests_mirror_the_tree_with_each_fixture_defined_once() -> None:
+    """A folder of tests per folder of ``qa/`` (and the recipes and benchmarks); a fixture
+    defined once where its tests see it: never twice in one folder, and never again what
+    the top ``conftest.py`` defines for all."""
+    tests = ROOT / "tests"
+    places = {p.name for p in tests.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert places <= {p.name for p in QA.iterdir() if p.is_dir()} | {"recipes", "bench"}
+    top = {p.name for p in tests.glob("test_*.py")}
+    assert top <= {"test_layout.py", "test_cli.py", "test_package.py", "test_image.py"}
+    shared = fixtures(tests / "conftest.py")
+    for folder in [tests, *(tests / name for name in places)]:
+        defined = [fixtures(p) for p in sorted(folder.glob("*.py"))]
+        assert duplicated(defined if folder == tests else [shared, *defined]) == [], folder
+    assert duplicated([["client"], ["client", "server"]]) == ["client"]  # the probe
+
+
+def duplicated(defined: list[list[str]]) -> list[str]:
+    """Names defined by more than one module."""
+    seen: dict[str, int] = {}
+    for names in defined:
+        for name in set(names):
+            seen[name] = seen.get(name, 0) + 1
+    return sorted(n for n, times in seen.items() if times > 1)

@@ -1,11 +1,14 @@
-"""The answer's fixtures: an extractive answerer over the seeds that leads with any span
-(``eager``), for the rules between articles."""
+"""The answer's fixtures: the shipped reader, and an extractive answerer over the seeds
+that leads with any span (``eager``), for the rules between articles."""
+
+from __future__ import annotations
 
 import dataclasses
 
 import pytest
 
 from qa.answer.extractive import ExtractiveAnswerer
+from qa.answer.reader import Reader
 from qa.service import Service
 
 
@@ -17,3 +20,8 @@ def eager(seeded: Service) -> ExtractiveAnswerer:
     assert isinstance(shipped, ExtractiveAnswerer)
     model = dataclasses.replace(shipped.model, join=0.0, differ=0.0)
     return ExtractiveAnswerer(shipped.reader, 0.0, span_threshold=-100.0, model=model)
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return Reader.load()

@@ -30,20 +30,20 @@ def store(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(store: Path, embedder: Embedder) -> Iterator[TestClient]:
-    with app_client(store, embedder, max_history_turns=TURNS) as client:
-        yield client
+def trimmed(store: Path, embedder: Embedder) -> Iterator[TestClient]:
+    with app_client(store, embedder, max_history_turns=TURNS) as trimmed:
+        yield trimmed
 
 
-def _asked(client: TestClient, question: str, history: list[dict[str, Any]]) -> dict[str, Any]:
-    response = client.post("/chat", json={"message": question, "history": history})
+def _asked(trimmed: TestClient, question: str, history: list[dict[str, Any]]) -> dict[str, Any]:
+    response = trimmed.post("/chat", json={"message": question, "history": history})
     assert response.status_code == 200, response.text
     return dict(response.json())
 
 
-def _exchange(client: TestClient, question: str) -> list[dict[str, Any]]:
+def _exchange(trimmed: TestClient, question: str) -> list[dict[str, Any]]:
     """A question and its answer, as the page keeps them."""
-    answer = _asked(client, question, [])
+    answer = _asked(trimmed, question, [])
     said = {"role": "assistant", "content": answer["answer"], "findings": answer["findings"]}
     return [{"role": "user", "content": question}, said]
 
@@ -59,14 +59,14 @@ def _exchange(client: TestClient, question: str) -> list[dict[str, Any]]:
     ],
 )
 def test_a_question_that_stands_on_its_own_comes_back_unchanged(
-    client: TestClient, question: str
+    trimmed: TestClient, question: str
 ) -> None:
-    history = _exchange(client, "Who is the supreme leader of Iran?")
-    assert _asked(client, question, history)["standalone_question"] == question
+    history = _exchange(trimmed, "Who is the supreme leader of Iran?")
+    assert _asked(trimmed, question, history)["standalone_question"] == question
 
 
-def test_a_real_follow_up_is_still_resolved(client: TestClient) -> None:
-    answer = _asked(client, "How old was he?", _exchange(client, QUDS))
+def test_a_real_follow_up_is_still_resolved(trimmed: TestClient) -> None:
+    answer = _asked(trimmed, "How old was he?", _exchange(trimmed, QUDS))
     assert answer["standalone_question"] == "How old was Qassem Soleimani?"
     assert answer["answered"] and "62" in answer["answer"]
 
@@ -96,11 +96,11 @@ def test_the_rules_of_the_rewrite(question: str, history: list[Turn], standalone
     assert condense(question, history) == standalone
 
 
-def test_qa_ask_trims_the_history_as_post_chat_does(client: TestClient, store: Path) -> None:
+def test_qa_ask_trims_the_history_as_post_chat_does(trimmed: TestClient, store: Path) -> None:
     """The history names Soleimani only in turns beyond QA_MAX_HISTORY_TURNS: neither
     the CLI nor the API may read them, so both answer the same."""
-    history = [*_exchange(client, QUDS), *_exchange(client, "Did Interpol refuse?")]
-    over_http = _asked(client, "How old was he?", history)
+    history = [*_exchange(trimmed, QUDS), *_exchange(trimmed, "Did Interpol refuse?")]
+    over_http = _asked(trimmed, "How old was he?", history)
     path = store.parent / "history.json"
     path.write_text(json.dumps(history))
     env = {**os.environ, "QA_VECTORSTORE_DIR": str(store), "QA_MAX_HISTORY_TURNS": str(TURNS)}

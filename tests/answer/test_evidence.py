@@ -16,11 +16,6 @@ BRIDGE = "The bridge was designed by the engineer Maria Keller in 1931. It opene
 COPY = "It opened in 1933. Tolls were dropped in 1950."
 
 
-@pytest.fixture(scope="module")
-def reader() -> Reader:
-    return Reader.load()
-
-
 @pytest.mark.parametrize(
     ("question", "open_"),
     [

@@ -27,11 +27,6 @@ SUPER_BOWL = (
 OFF_TOPIC = "The recipe needs two cups of flour, one egg and a pinch of salt. Bake for an hour."
 
 
-@pytest.fixture(scope="module")
-def reader() -> Reader:
-    return Reader.load()
-
-
 def test_the_shipped_reader_is_one_small_int8_file() -> None:
     weights = list(SHIPPED.glob("*.onnx")) + list(SHIPPED.glob("*.safetensors"))
     assert [w.name for w in weights] == ["model.onnx"]

@@ -25,7 +25,7 @@ from tests.helpers import (
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path) -> Iterator[Server]:
+def served(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("openai-server")
     store = copy_store(seeded_dir, workdir / "store")
     with running_server(serve_command, store, workdir) as started:
@@ -33,15 +33,15 @@ def server(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path) -> Iterat
 
 
 @pytest.fixture(scope="module")
-def client(server: Server) -> OpenAI:
-    return OpenAI(base_url=f"{server.url}/v1", api_key="x", max_retries=0, timeout=60)
+def openai_client(served: Server) -> OpenAI:
+    return OpenAI(base_url=f"{served.url}/v1", api_key="x", max_retries=0, timeout=60)
 
 
 @pytest.fixture(scope="module")
-def texts(server: Server) -> dict[str, str]:
-    documents = httpx.get(f"{server.url}/documents").json()["documents"]
+def texts(served: Server) -> dict[str, str]:
+    documents = httpx.get(f"{served.url}/documents").json()["documents"]
     return {
-        d["id"]: httpx.get(f"{server.url}/documents/{d['id']}").json()["text"] for d in documents
+        d["id"]: httpx.get(f"{served.url}/documents/{d['id']}").json()["text"] for d in documents
     }
 
 
@@ -49,16 +49,16 @@ def as_answer(content: str, extra: dict[str, Any]) -> dict[str, Any]:
     return {"answer": content, "citations": extra["citations"]}
 
 
-def test_serve_says_where_to_point_a_browser(server: Server) -> None:
-    assert f"Open http://127.0.0.1:{server.port}/ in a browser" in server.output
+def test_serve_says_where_to_point_a_browser(served: Server) -> None:
+    assert f"Open http://127.0.0.1:{served.port}/ in a browser" in served.output
 
 
-def test_models(client: OpenAI) -> None:
-    assert [m.id for m in client.models.list()] == ["qa-extractive"]
+def test_models(openai_client: OpenAI) -> None:
+    assert [m.id for m in openai_client.models.list()] == ["qa-extractive"]
 
 
-def test_completion_has_markers_and_citations(client: OpenAI, texts: dict[str, str]) -> None:
-    response = client.chat.completions.create(
+def test_completion_has_markers_and_citations(openai_client: OpenAI, texts: dict[str, str]) -> None:
+    response = openai_client.chat.completions.create(
         model="anything",
         messages=[
             {"role": "system", "content": "You are a helpful assistant."},
@@ -75,8 +75,8 @@ def test_completion_has_markers_and_citations(client: OpenAI, texts: dict[str, s
     assert response.model_dump()["citations"] == extra["citations"]
 
 
-def test_completion_with_history(client: OpenAI) -> None:
-    first = client.chat.completions.create(
+def test_completion_with_history(openai_client: OpenAI) -> None:
+    first = openai_client.chat.completions.create(
         model="qa-extractive", messages=[{"role": "user", "content": PROPAGANDA}]
     )
     # the answer's findings (an extra of the response) sent back with its message
@@ -85,7 +85,7 @@ def test_completion_with_history(client: OpenAI) -> None:
         "content": first.choices[0].message.content or "",
         "findings": (first.model_extra or {})["findings"],
     }
-    response = client.chat.completions.create(
+    response = openai_client.chat.completions.create(
         model="qa-extractive",
         messages=[
             {"role": "user", "content": PROPAGANDA},
@@ -98,9 +98,9 @@ def test_completion_with_history(client: OpenAI) -> None:
     assert isinstance(response.choices[0].message.content, str)
 
 
-def test_streaming_ends_with_citations(client: OpenAI, texts: dict[str, str]) -> None:
+def test_streaming_ends_with_citations(openai_client: OpenAI, texts: dict[str, str]) -> None:
     chunks = list(
-        client.chat.completions.create(
+        openai_client.chat.completions.create(
             model="qa-extractive",
             messages=[{"role": "user", "content": PROPAGANDA}],
             stream=True,
@@ -117,33 +117,33 @@ def test_streaming_ends_with_citations(client: OpenAI, texts: dict[str, str]) ->
     assert all(not (c.model_extra or {}).get("citations") for c in chunks[:-1])
 
 
-def test_errors_reach_the_client(client: OpenAI) -> None:
+def test_errors_reach_the_client(openai_client: OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
-        client.chat.completions.create(
+        openai_client.chat.completions.create(
             model="qa-extractive", messages=[{"role": "system", "content": "Hi"}]
         )
     assert "user message" in caught.value.message
     with pytest.raises(openai.APIStatusError) as too_long:
-        client.chat.completions.create(
+        openai_client.chat.completions.create(
             model="qa-extractive", messages=[{"role": "user", "content": "x" * 5000}]
         )
     assert too_long.value.status_code == 413
 
 
-def test_raw_http_chat_like_curl(server: Server, texts: dict[str, str]) -> None:
+def test_raw_http_chat_like_curl(served: Server, texts: dict[str, str]) -> None:
     # curl -s -X POST http://HOST:PORT/chat -H 'Content-Type: application/json' -d '{...}'
-    response = httpx.post(f"{server.url}/chat", json={"message": PROPAGANDA}, timeout=60)
+    response = httpx.post(f"{served.url}/chat", json={"message": PROPAGANDA}, timeout=60)
     assert response.status_code == 200
     answer = response.json()
     assert answer["answered"] is True and answer["citations"]
     check_citations(answer, texts)
-    bad = httpx.post(f"{server.url}/chat", json={"message": " "}, timeout=60)
+    bad = httpx.post(f"{served.url}/chat", json={"message": " "}, timeout=60)
     assert bad.status_code == 400 and "empty" in bad.json()["detail"]
 
 
-def test_raw_http_stream_is_unbuffered_sse(server: Server) -> None:
+def test_raw_http_stream_is_unbuffered_sse(served: Server) -> None:
     body = {"message": PROPAGANDA}
-    with httpx.stream("POST", f"{server.url}/chat/stream", json=body, timeout=60) as response:
+    with httpx.stream("POST", f"{served.url}/chat/stream", json=body, timeout=60) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers["cache-control"] == "no-cache"
         assert response.headers["x-accel-buffering"] == "no"
@@ -152,9 +152,9 @@ def test_raw_http_stream_is_unbuffered_sse(server: Server) -> None:
     assert names[0] == "citations" and names[-1] == "done" and "delta" in names
 
 
-def test_raw_http_openai_stream_ends_with_done(server: Server) -> None:
+def test_raw_http_openai_stream_ends_with_done(served: Server) -> None:
     body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": PROPAGANDA}]}
-    response = httpx.post(f"{server.url}/v1/chat/completions", json=body, timeout=60)
+    response = httpx.post(f"{served.url}/v1/chat/completions", json=body, timeout=60)
     data = [d for _, d in sse_events(response.text.split("\n"))]
     assert data[-1] == "[DONE]"
     chunks = sse_json("\n\n".join(f"data: {d}" for d in data[:-1]) + "\n\n")

@@ -22,58 +22,19 @@ from qa.encoders.embeddings import Embedder
 from qa.errors import ModelFailed, ModelTimeout, ModelUnavailable, QAError
 from qa.generate.citations import CitationChecker
 from qa.generate.client import client as chat_model
-from qa.generate.llm import LLMAnswerer, LLMCondenser
+from qa.generate.llm import LLMCondenser
 from qa.generate.prompts import load_prompt, passage_block, prompts_dir
 from qa.models import Answer, Passage, Question, Turn
 from qa.service import Service, build_service
 from qa.settings import Settings
 from tests.fakes import HOOK, Fake, citing, failing, fake
+from tests.generate.answering import answerer, offsets_hold
 from tests.helpers import (
     PROPAGANDA,
     answer_turn,
-    check_citations,
     sse_events,
     sse_json,
 )
-
-
-def passage(service: Service, phrase: str) -> Passage:
-    """The paragraph of a seed article that holds ``phrase``, as a retrieved passage."""
-    for document in service.documents():
-        at = document.text.find(phrase)
-        if at >= 0:
-            start = document.text.rfind("\n", 0, at) + 1
-            end = document.text.find("\n", at) % (len(document.text) + 1)
-            return Passage(
-                chunk_id=f"c{start}", document_id=document.id, title=document.title,
-                text=document.text[start:end], start=start, end=end, score=1.0,
-            )  # fmt: skip
-    raise AssertionError(phrase)
-
-
-@pytest.fixture(scope="module")
-def passages(seeded: Service) -> list[Passage]:
-    """1: Brian Hook's words, 2: Soleimani's age, 3: Interpol's refusal."""
-    phrases = ("Brian Hook, dismissed", "62-year-old Soleimani was killed", "Interpol issued")
-    return [passage(seeded, p) for p in phrases]
-
-
-@pytest.fixture(scope="module")
-def checker(seeded: Service) -> CitationChecker:
-    s = seeded.settings
-    return CitationChecker(seeded.embedder, s.citation_min_similarity, s.citation_min_overlap)
-
-
-def answerer(
-    checker: CitationChecker, model: Fake, fallback: Any = None, name: str = "answer"
-) -> LLMAnswerer:
-    return LLMAnswerer(model, load_prompt(prompts_dir() / f"{name}.txt"), checker, fallback)
-
-
-def offsets_hold(service: Service, answer: Answer) -> None:
-    texts = {d.id: d.text for d in service.documents()}
-    check_citations(answer.model_dump(), texts)
-
 
 # -- failures and the fallback ------------------------------------------------------------
 REQUEST = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")  # openai's httpx

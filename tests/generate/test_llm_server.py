@@ -63,7 +63,7 @@ def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def llm_settings(llm_url: str, seeded_dir: Path) -> Settings:
+def real_settings(llm_url: str, seeded_dir: Path) -> Settings:
     return Settings(
         vectorstore_dir=seeded_dir,
         answerer="llm",
@@ -76,12 +76,12 @@ def llm_settings(llm_url: str, seeded_dir: Path) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def service(llm_settings: Settings, embedder: Embedder) -> Service:
-    return build_service(llm_settings, embedder)
+def llm_service(real_settings: Settings, embedder: Embedder) -> Service:
+    return build_service(real_settings, embedder)
 
 
-def texts(service: Service) -> dict[str, str]:
-    return {d.id: d.text for d in service.documents()}
+def texts(llm_service: Service) -> dict[str, str]:
+    return {d.id: d.text for d in llm_service.documents()}
 
 
 def consistent(answer: dict[str, Any], documents: dict[str, str]) -> None:
@@ -97,34 +97,34 @@ def consistent(answer: dict[str, Any], documents: dict[str, str]) -> None:
         assert answer["citations"] == [] and answer["sentences"] == []
 
 
-def test_the_server_answers_a_request(llm_settings: Settings) -> None:
-    reply = chat_model(llm_settings, max_tokens=8).invoke("Say hello.")
+def test_the_server_answers_a_request(real_settings: Settings) -> None:
+    reply = chat_model(real_settings, max_tokens=8).invoke("Say hello.")
     assert isinstance(reply.text, str) and reply.text.strip()
 
 
-def test_chat_gives_a_checked_answer(service: Service) -> None:
-    answer = service.chain.invoke(Question(text=PROPAGANDA))
-    consistent(answer.model_dump(), texts(service))
+def test_chat_gives_a_checked_answer(llm_service: Service) -> None:
+    answer = llm_service.chain.invoke(Question(text=PROPAGANDA))
+    consistent(answer.model_dump(), texts(llm_service))
     assert answer.timings_ms["answer"] > 0
 
 
-def test_follow_ups_are_rewritten_by_the_model(service: Service) -> None:
+def test_follow_ups_are_rewritten_by_the_model(llm_service: Service) -> None:
     history = [
         Turn(role="user", content="Who was the head of Iran's Quds Force?"),
         Turn(role="assistant", content="Qassem Soleimani was the head of the Quds Force. [1]"),
     ]
-    standalone = service.chain.condense("How old was he?", history)
+    standalone = llm_service.chain.condense("How old was he?", history)
     assert isinstance(standalone, str) and standalone.strip()
 
 
-def test_streams_token_by_token_with_checked_citations(service: Service) -> None:
-    with TestClient(create_app(service.settings, service=service)) as client:
+def test_streams_token_by_token_with_checked_citations(llm_service: Service) -> None:
+    with TestClient(create_app(llm_service.settings, service=llm_service)) as client:
         with client.stream("POST", "/chat/stream", json={"message": PROPAGANDA}) as response:
             assert response.status_code == 200
             events = sse_json(response.read().decode())
         names = [name for name, _ in events]
         assert names[0] == "citations" and names[-1] == "done" and names.count("delta") > 1
-        consistent(events[-1][1], texts(service))
+        consistent(events[-1][1], texts(llm_service))
         body = {"messages": [{"role": "user", "content": PROPAGANDA}], "stream": True}
         with client.stream("POST", "/v1/chat/completions", json=body) as response:
             lines = response.read().decode().split("\n")
@@ -133,8 +133,8 @@ def test_streams_token_by_token_with_checked_citations(service: Service) -> None
         assert isinstance(chunks[-1]["citations"], list)
 
 
-def test_a_dead_server_is_503_or_the_fallback(llm_settings: Settings, embedder: Embedder) -> None:
-    dead = llm_settings.model_copy(
+def test_a_dead_server_is_503_or_the_fallback(real_settings: Settings, embedder: Embedder) -> None:
+    dead = real_settings.model_copy(
         update={"llm_base_url": f"http://127.0.0.1:{free_port()}/v1", "llm_max_retries": 0}
     )
     with TestClient(create_app(dead, service=build_service(dead, embedder))) as client:
@@ -146,8 +146,8 @@ def test_a_dead_server_is_503_or_the_fallback(llm_settings: Settings, embedder: 
     assert answer.answered and "Brian Hook" in answer.answer
 
 
-def test_a_slow_server_is_504(llm_settings: Settings, embedder: Embedder) -> None:
-    slow = llm_settings.model_copy(update={"llm_timeout": 0.01, "llm_max_retries": 0})
+def test_a_slow_server_is_504(real_settings: Settings, embedder: Embedder) -> None:
+    slow = real_settings.model_copy(update={"llm_timeout": 0.01, "llm_max_retries": 0})
     with TestClient(create_app(slow, service=build_service(slow, embedder))) as client:
         response = client.post("/chat", json={"message": PROPAGANDA})
         assert response.status_code == 504 and "in time" in response.json()["detail"]
