@@ -12,14 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from qa.answer import MAX_CHARS, MAX_SENTENCES
-from qa.evaluation import (
-    best_f1,
-    contains,
-    exact_match,
-    is_correct,
-    percentile,
-    strip_markers,
-)
+from qa.evaluation import best_f1, contains, exact_match, is_correct, percentile, strip_markers
 from qa.text import sentences
 
 DEPTH = 10  # retrieval metrics look at the top 10 passages

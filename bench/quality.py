@@ -19,16 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import archive, report
-from bench.metrics import (
-    Row,
-    first_hit,
-    grade,
-    paired,
-    ratio,
-    strip_markers,
-    successes,
-    summarise,
-)
+from bench.metrics import Row, first_hit, grade, paired, ratio, strip_markers, successes, summarise
 from bench.quality_md import markdown
 from bench.reader import given_paragraph, reader_fingerprint
 from bench.stores import build_langchain, describe, langchain_store

@@ -31,14 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.load import (
-    Request,
-    alternating,
-    chat_request,
-    latency_stats,
-    load,
-    search_request,
-)
+from bench.load import Request, alternating, chat_request, latency_stats, load, search_request
 from bench.scale_md import markdown
 from bench.server import memory_mb, serving
 from bench.synthetic import Archive, sentence_pool

@@ -8,9 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.helpers import (
-    PROPAGANDA,
-)
+from tests.helpers import PROPAGANDA
 
 UPLOAD_LIMIT = 20_000
 ANSWER_KEYS = {

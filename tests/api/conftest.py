@@ -18,10 +18,7 @@ from qa.service import build_service
 from qa.settings import Settings
 from tests.api.checks import UPLOAD_LIMIT
 from tests.api.hardened import BODY_LIMIT, HARDENED_UPLOAD_LIMIT
-from tests.helpers import (
-    app_client,
-    copy_store,
-)
+from tests.helpers import app_client, copy_store
 
 
 @pytest.fixture

@@ -21,13 +21,7 @@ from qa.service import build_service
 from qa.settings import Settings
 from tests.api.checks import ANSWER_KEYS, CITATION_KEYS, assert_error, assert_still_answers
 from tests.fakes import BreaksMidway
-from tests.helpers import (
-    PROPAGANDA,
-    SENTENCE_ANSWER,
-    check_citations,
-    document_texts,
-    sse_json,
-)
+from tests.helpers import PROPAGANDA, SENTENCE_ANSWER, check_citations, document_texts, sse_json
 
 
 # -- chat -----------------------------------------------------------------------------

@@ -10,10 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.checks import UPLOAD_LIMIT, assert_error, assert_still_answers, count
-from tests.helpers import (
-    BAD_FILES,
-    document_texts,
-)
+from tests.helpers import BAD_FILES, document_texts
 
 
 # -- search ---------------------------------------------------------------------------

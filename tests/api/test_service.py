@@ -13,10 +13,7 @@ from qa.processes import free_port
 from qa.service import Service, build_service
 from qa.settings import Settings
 from tests.api.checks import assert_error
-from tests.helpers import (
-    PROPAGANDA,
-    sse_json,
-)
+from tests.helpers import PROPAGANDA, sse_json
 
 
 # -- health ---------------------------------------------------------------------------

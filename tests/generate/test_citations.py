@@ -18,10 +18,7 @@ from qa.service import Service, build_service
 from qa.settings import Settings
 from tests.fakes import HOOK, PWNED, citing, fake
 from tests.generate.answering import answerer, offsets_hold
-from tests.helpers import (
-    PROPAGANDA,
-    copy_store,
-)
+from tests.helpers import PROPAGANDA, copy_store
 
 AGE = "Soleimani was 62 years old"
 INJECTION = (

@@ -29,12 +29,7 @@ from qa.service import Service, build_service
 from qa.settings import Settings
 from tests.fakes import HOOK, Fake, citing, failing, fake
 from tests.generate.answering import answerer, offsets_hold
-from tests.helpers import (
-    PROPAGANDA,
-    answer_turn,
-    sse_events,
-    sse_json,
-)
+from tests.helpers import PROPAGANDA, answer_turn, sse_events, sse_json
 
 # -- failures and the fallback ------------------------------------------------------------
 REQUEST = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")  # openai's httpx

@@ -15,12 +15,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from tests.helpers import (
-    Server,
-    copy_store,
-    running_server,
-    uvicorn_command,
-)
+from tests.helpers import Server, copy_store, running_server, uvicorn_command
 from tests.web.page import ARGS, BRIDGE, CHROMIUM, HOSTILE, KEY, unavailable
 
 if TYPE_CHECKING:

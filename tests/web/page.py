@@ -11,10 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from tests.helpers import (
-    ROOT,
-    sse_json,
-)
+from tests.helpers import ROOT, sse_json
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Dialog, Page

@@ -12,12 +12,7 @@ from qa.encoders.embeddings import Embedder
 from qa.service import build_service
 from qa.settings import Settings
 from tests.fakes import HOOK, citing, fake
-from tests.helpers import (
-    MOON,
-    PROPAGANDA,
-    SENTENCE_ANSWER,
-    Server,
-)
+from tests.helpers import MOON, PROPAGANDA, SENTENCE_ANSWER, Server
 from tests.servers import serve_app
 from tests.web.page import ARTIFACTS, ask, open_citation, open_page
 

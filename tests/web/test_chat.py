@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tests.helpers import (
-    PROPAGANDA,
-    Server,
-)
+from tests.helpers import PROPAGANDA, Server
 from tests.web.page import ARTIFACTS, HOSTILE, IMG, SCRIPT, ask, open_citation, open_page
 
 if TYPE_CHECKING:

@@ -7,9 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.helpers import (
-    Server,
-)
+from tests.helpers import Server
 from tests.web.page import ARTIFACTS, KEY, _file, ask, open_library, open_page, uploaded
 
 if TYPE_CHECKING:
