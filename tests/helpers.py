@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qa.models import Article, Citation, Finding, Turn
+from qa.models import Article, Citation, Finding, Passage, Turn
 from qa.processes import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,3 +208,11 @@ def document_texts(client: Any) -> dict[str, str]:
     """Every stored article's text by its id, over the API."""
     ids = [d["id"] for d in client.get("/documents?limit=1000").json()["documents"]]
     return {i: client.get(f"/documents/{i}").json()["text"] for i in ids}
+
+
+def made_passage(text: str, document_id: str = "d1") -> Passage:
+    """``text`` as a retrieved passage of article ``document_id``, at offset 10."""
+    return Passage(
+        chunk_id=f"c-{document_id}", document_id=document_id, title=f"T {document_id}", text=text,
+        start=10, end=10 + len(text), score=1.0,
+    )  # fmt: skip

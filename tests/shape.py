@@ -143,9 +143,7 @@ def script_functions(script: str) -> dict[str, int]:
     body) and its length in lines."""
     code = code_of(script)
     found = {}
-    for match in re.finditer(
-        r"function\s*(\w*)\s*\([^)]*\)\s*\{|(\w+)\s*\([^()]*\)\s*\{|=>\s*\{", code
-    ):
+    for match in FUNCTION.finditer(code):
         depth, end = 0, match.end() - 1
         for end in range(match.end() - 1, len(code)):
             depth += {"{": 1, "}": -1}.get(code[end], 0)

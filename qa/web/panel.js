@@ -64,8 +64,9 @@ function renderMeta(doc) {
   }
 }
 
-// The text before, of and after the cited passage. Offsets are Python code-point indices:
-// sliced over code points, not UTF-16 units; by the quote where they no longer match it.
+// The text before, of and after the cited passage, and where it begins. Offsets are Python
+// code-point indices: sliced over code points, not UTF-16 units; by the quote where they no
+// longer match it (the short answer's offsets stay relative to the cited start).
 function cut(text, c) {
   const cps = Array.from(text);
   const start = Math.max(0, Math.min(cps.length, Number(c.start) | 0));
@@ -73,9 +74,9 @@ function cut(text, c) {
   const parts = [cps.slice(0, start), cps.slice(start, end), cps.slice(end)].map((p) => p.join(""));
   if (c.quote && parts[1] !== c.quote) {
     const i = text.indexOf(c.quote);
-    if (i >= 0) return [text.slice(0, i), c.quote, text.slice(i + c.quote.length)];
+    if (i >= 0) return [text.slice(0, i), c.quote, text.slice(i + c.quote.length), start];
   }
-  return parts;
+  return [...parts, start];
 }
 
 // The passage marked, its short answer bold (its offsets lie within the quote's, which
@@ -97,9 +98,8 @@ function marked(span, c, start) {
 function renderDocument(doc, c) {
   els.title.textContent = doc.title || c.title || "Untitled article";
   renderMeta(doc);
-  const text = String(doc.text || "");
-  const [before, span, after] = cut(text, c);
-  const mark = marked(span, c, Math.max(0, Math.min(Array.from(text).length, Number(c.start) | 0)));
+  const [before, span, after, start] = cut(String(doc.text || ""), c);
+  const mark = marked(span, c, start);
   const frag = document.createDocumentFragment();
   frag.append(document.createTextNode(before), mark, document.createTextNode(after));
   els.text.replaceChildren(frag);

@@ -6,9 +6,9 @@ import pytest
 from qa.answer.extractive import NO_ANSWER
 from qa.answer.history import condense
 from qa.api.streaming import events as answer_events
-from qa.models import Answer, Passage, Question, Turn
+from qa.models import Answer, Question, Turn
 from qa.service import Service
-from tests.helpers import answer_turn
+from tests.helpers import answer_turn, made_passage
 
 
 def _check_offsets(service: Service, answer: Answer) -> None:
@@ -125,13 +125,6 @@ def test_stream_gives_citations_then_pieces_then_the_answer(seeded: Service) -> 
     assert "".join(str(v) for k, v in events if k == "delta") == done.answer
 
 
-def _passage(text: str, document_id: str = "d1") -> Passage:
-    return Passage(
-        chunk_id=f"c-{document_id}", document_id=document_id, title=f"T {document_id}", text=text,
-        start=10, end=10 + len(text), score=1.0,
-    )  # fmt: skip
-
-
 def test_the_short_answer_leads_and_its_offsets_are_the_documents(seeded: Service) -> None:
     answer = seeded.chain.invoke(Question(text="Who called the arrest warrant a propaganda stunt?"))
     assert answer.answered and answer.short_answer == "Brian Hook"
@@ -147,7 +140,7 @@ def test_the_short_answer_leads_and_its_offsets_are_the_documents(seeded: Servic
 def test_a_long_sentence_is_cut_around_the_answer(seeded: Service) -> None:
     filler = ", ".join(f"and the {w} committee" for w in ["first", "second", "third", "fourth"] * 8)
     text = f"The treaty was signed in Vienna in 1815 {filler}, which all agreed to it."
-    answer = seeded.chain.answerer.answer("Where was the treaty signed?", [_passage(text)])
+    answer = seeded.chain.answerer.answer("Where was the treaty signed?", [made_passage(text)])
     assert answer.answered and answer.short_answer == "Vienna" and len(answer.answer) <= 500
     quote = answer.citations[0].quote
     assert "Vienna" in quote and text[answer.citations[0].start - 10 :].startswith(quote)

@@ -7,20 +7,13 @@ import pytest
 from qa.answer.extractive import ExtractiveAnswerer
 from qa.answer.kinds import fits, kind
 from qa.answer.outlets import agree
-from qa.models import Passage
-
-
-def _passage(text: str, document_id: str = "d1") -> Passage:
-    return Passage(
-        chunk_id=f"c-{document_id}", document_id=document_id, title=f"T {document_id}", text=text,
-        start=10, end=10 + len(text), score=1.0,
-    )  # fmt: skip
+from tests.helpers import made_passage
 
 
 def test_articles_that_agree_are_all_cited(eager: ExtractiveAnswerer) -> None:
     passages = [
-        _passage("The museum opened in Lyon in 1998, after a long campaign.", "a"),
-        _passage("Visitors have come to the Lyon museum since it opened in 1998.", "b"),
+        made_passage("The museum opened in Lyon in 1998, after a long campaign.", "a"),
+        made_passage("Visitors have come to the Lyon museum since it opened in 1998.", "b"),
     ]
     answer = eager.answer("In which year did the museum open?", passages)
     assert answer.answered and answer.short_answer == "1998" and not answer.sources_differ
@@ -48,8 +41,8 @@ def test_articles_that_differ_are_each_cited_with_their_own_answer(
     eager: ExtractiveAnswerer,
 ) -> None:
     passages = [
-        _passage("The bridge was designed by the engineer Maria Keller in 1931.", "a"),
-        _passage("The bridge was designed by the engineer Hans Vogel in 1931.", "b"),
+        made_passage("The bridge was designed by the engineer Maria Keller in 1931.", "a"),
+        made_passage("The bridge was designed by the engineer Hans Vogel in 1931.", "b"),
     ]
     answer = eager.answer("Who designed the bridge?", passages)
     assert answer.answered and answer.sources_differ
@@ -66,8 +59,8 @@ def test_articles_that_differ_are_each_cited_with_their_own_answer(
 
 def test_facts_of_different_kinds_do_not_differ(eager: ExtractiveAnswerer) -> None:
     passages = [
-        _passage("The bridge was designed by the engineer Maria Keller in 1931.", "a"),
-        _passage("The bridge was designed by a team of young engineers from abroad.", "b"),
+        made_passage("The bridge was designed by the engineer Maria Keller in 1931.", "a"),
+        made_passage("The bridge was designed by a team of young engineers from abroad.", "b"),
     ]
     answer = eager.answer("Who designed the bridge?", passages)
     assert answer.answered and not answer.sources_differ, answer.answer
@@ -96,7 +89,7 @@ def test_a_yes_no_question_is_answered_by_the_sentence_alone(eager: ExtractiveAn
         "The council met on Monday. The mayor said the library would stay open through the "
         "winter. Parking fees rose."
     )
-    answer = eager.answer("Will the library stay open through the winter?", [_passage(text)])
+    answer = eager.answer("Will the library stay open through the winter?", [made_passage(text)])
     assert answer.answered and answer.tier == "sentence" and answer.short_answer is None
     assert answer.citations[0].quote == (
         "The mayor said the library would stay open through the winter."
@@ -134,7 +127,7 @@ def test_a_phrase_that_refers_back_gives_way_to_the_name(eager: ExtractiveAnswer
         "The police have asked Interpol to help arrest the suspect. The red notice is the "
         "highest-level request issued by the international organization."
     )
-    answer = eager.answer("Which organization issues the red notice?", [_passage(text)])
+    answer = eager.answer("Which organization issues the red notice?", [made_passage(text)])
     assert answer.tier == "span" and answer.short_answer == "Interpol", answer.answer
     first = answer.citations[0]
     assert "Interpol" in first.quote and first.answer_start is not None

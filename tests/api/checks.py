@@ -11,11 +11,14 @@ from fastapi.testclient import TestClient
 from tests.helpers import PROPAGANDA
 
 UPLOAD_LIMIT = 20_000
+ARTICLE = {
+    "title": "Ferry news",
+    "text": "The night ferry to the islands runs again from May.",
+}  # one to add
 ANSWER_KEYS = {
     "answer", "answered", "standalone_question", "citations", "timings_ms", "answerer", "sentences",
     "short_answer", "sources_differ", "tier", "related", "findings",
 }  # fmt: skip
-PASSAGE_KEYS = {"chunk_id", "document_id", "title", "source", "text", "start", "end", "score"}
 CITATION_KEYS = {
     "n", "document_id", "title", "source", "published", "quote", "start", "end", "score",
     "answer_start", "answer_end",
@@ -39,3 +42,7 @@ def assert_error(response: Any, status: int, *words: str) -> None:
     assert detail, response.text
     for word in words:
         assert word.lower() in json.dumps(detail).lower(), detail
+
+
+def detail(response: Any) -> str:
+    return str(response.json()["detail"])

@@ -10,18 +10,14 @@ from typer.testing import CliRunner
 
 from qa.api.access import is_loopback
 from qa.settings import get_settings
+from tests.api.checks import ARTICLE, detail
 from tests.helpers import PROPAGANDA
 
 KEY = "s3cret-key"
-ARTICLE = {"title": "Ferry news", "text": "The night ferry to the islands runs again from May."}
 
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
-
-
-def detail(response: Any) -> str:
-    return str(response.json()["detail"])
 
 
 # -- keys and the loopback rule -------------------------------------------------------

@@ -19,10 +19,6 @@ from tests.api.hardened import JSON, assert_clear_4xx, assert_still_serving, sna
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x02" + b"\0" * 64
 
 
-def nested(depth: int) -> bytes:
-    return b'{"message": "Who?", "filters": ' + b"[" * depth + b"]" * depth + b"}"
-
-
 def test_chunked_body_over_the_limit(hardened: TestClient) -> None:
     def chunks() -> Iterator[bytes]:
         yield b'{"message": "'

@@ -23,6 +23,7 @@ from qa.encoders.embeddings import Embedder
 from qa.evaluation.evaluate import evaluate_service
 from qa.service import build_service
 from qa.settings import Settings
+from tests.api.checks import ARTICLE
 from tests.helpers import PROPAGANDA, ROOT, Server, copy_store, running_server, serve_command
 from tests.servers import REDIS, redis_server
 
@@ -41,7 +42,6 @@ PASTED = (
 ) * 2 + PROPAGANDA
 LONG = {"message": PASTED}
 DEEP = "[" * 100_000 + "]" * 100_000
-ARTICLE = {"title": "Ferry news", "text": "The night ferry to the islands runs again from May."}
 UPLOAD = {"file": ("note.txt", b"A note about the harbour festival on Saturday.", "text/plain")}
 EVIL = "http://evil.example"
 CROSS = {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"}

@@ -11,12 +11,9 @@ from typing import Any
 import pytest
 
 from qa.api.rates import RateLimiter, describe, parse_rate
+from tests.api.checks import detail
 from tests.helpers import PROPAGANDA
 from tests.servers import REDIS, redis_server
-
-
-def detail(response: Any) -> str:
-    return str(response.json()["detail"])
 
 
 # -- rate limits ----------------------------------------------------------------------

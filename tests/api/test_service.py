@@ -3,8 +3,6 @@ routes, a bug as a JSON 500, the page's static files and the docs."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.testclient import TestClient
 
 from qa.api import create_app
@@ -13,7 +11,7 @@ from qa.processes import free_port
 from qa.service import Service, build_service
 from qa.settings import Settings
 from tests.api.checks import assert_error
-from tests.helpers import PROPAGANDA, sse_json
+from tests.helpers import PROPAGANDA
 
 
 # -- health ---------------------------------------------------------------------------
@@ -43,12 +41,6 @@ def test_empty_store_is_409_asking_to_ingest(settings: Settings, service: Servic
         assert empty.get("/documents").json() == {
             "documents": [], "total": 0, "stored": 0, "offset": 0, "next_offset": None
         }  # fmt: skip
-
-
-def stream(client: TestClient, body: dict[str, Any]) -> tuple[Any, list[tuple[str, Any]]]:
-    with client.stream("POST", "/chat/stream", json=body) as response:
-        text = response.read().decode()
-    return response, sse_json(text)
 
 
 # -- the rest -------------------------------------------------------------------------

@@ -16,40 +16,16 @@ from qa.api import create_app
 from qa.encoders.embeddings import Embedder
 from qa.errors import StoreUnavailable
 from qa.models import Question
-from qa.service import Service, build_service
+from qa.service import build_service
 from qa.settings import Settings, get_settings
 from qa.store.store import Store
 from tests.conftest import SEEDS
 from tests.helpers import PROPAGANDA
 from tests.servers import ChromaServer, serve_app, token_gateway
 from tests.store.damage import check_doctor_repairs, doctor_runner
+from tests.store.server_mode import ARTICLE, ids, seeded_service, server_settings
 
-ARTICLE = {
-    "title": "Harbour festival",
-    "text": "The Riverside harbour festival opens on Saturday. "
-    "The lantern parade starts at the Old Lighthouse on Pier Road at nine o'clock.",
-    "source": "Riverside Gazette",
-    "published": "2024-05-01",
-}
 LANTERN = "Where does the lantern parade start?"
-
-
-def server_settings(url: str, collection: str, tmp_path: Path) -> Settings:
-    """Server mode; the local folder holds only the keyword indexes."""
-    return Settings(vectorstore_dir=tmp_path / "local", chroma_url=url, collection=collection)
-
-
-def seeded_service(settings: Settings, embedder: Embedder) -> Service:
-    service = build_service(settings, embedder)
-    report = service.ingest_paths([SEEDS])
-    assert len(report.document_ids) == 2 and not report.rejected
-    return service
-
-
-def ids(url: str) -> list[str]:
-    response = httpx.get(f"{url}/documents")
-    assert response.status_code == 200, response.text
-    return [d["id"] for d in response.json()["documents"]]
 
 
 def test_a_write_by_one_worker_is_seen_by_another(

@@ -12,39 +12,10 @@ from chromadb.errors import InternalError, InvalidArgumentError, NotFoundError
 
 from qa.api import create_app
 from qa.encoders.embeddings import Embedder
-from qa.service import Service, build_service
-from qa.settings import Settings
 from qa.store.client import unavailable
-from tests.conftest import SEEDS
 from tests.helpers import PROPAGANDA
 from tests.servers import ChromaServer, serve_app
-
-ARTICLE = {
-    "title": "Harbour festival",
-    "text": "The Riverside harbour festival opens on Saturday. "
-    "The lantern parade starts at the Old Lighthouse on Pier Road at nine o'clock.",
-    "source": "Riverside Gazette",
-    "published": "2024-05-01",
-}
-
-
-def server_settings(url: str, collection: str, tmp_path: Path) -> Settings:
-    """Server mode; the local folder holds only the keyword indexes."""
-    return Settings(vectorstore_dir=tmp_path / "local", chroma_url=url, collection=collection)
-
-
-def seeded_service(settings: Settings, embedder: Embedder) -> Service:
-    service = build_service(settings, embedder)
-    report = service.ingest_paths([SEEDS])
-    assert len(report.document_ids) == 2 and not report.rejected
-    return service
-
-
-def ids(url: str) -> list[str]:
-    response = httpx.get(f"{url}/documents")
-    assert response.status_code == 200, response.text
-    return [d["id"] for d in response.json()["documents"]]
-
+from tests.store.server_mode import ARTICLE, ids, seeded_service, server_settings
 
 CALLS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/health", {}),
